@@ -1,0 +1,104 @@
+/**
+ * Ed25519 as the reference uses it through ed25519-dalek 2: RFC 8032 keys and signatures, with
+ * verification by `VerifyingKey::verify_strict` (cold keys, KES leaves, genesis signatures).
+ *
+ * noble's `verify(..., { zip215: false })` is close to but not the same as dalek's strict check
+ * (noble rejects non-canonical key encodings, accepts small-order R and checks the cofactored
+ * equation), so the dalek rules are applied here on noble's point arithmetic:
+ * - keys and R decompress like `CompressedEdwardsY::decompress` (y taken mod p, x = 0 with the
+ *   sign bit set allowed), which is noble's ZIP-215 decoding;
+ * - s must be canonical (s < ℓ);
+ * - R and A must not be of small order;
+ * - k = SHA-512(R_bytes ‖ A_bytes ‖ M) over the bytes as given;
+ * - the canonical encoding of [s]B − [k]A must equal the R bytes (cofactorless, byte-exact).
+ */
+import type { EdwardsPoint } from '@noble/curves/abstract/edwards.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha512 } from '@noble/hashes/sha2.js';
+import { DecodeError } from '../errors.ts';
+import { bytesToBigIntLE, concatBytes, equalBytes } from '../encoding/bytes.ts';
+
+/** Wrong-length or undecodable Ed25519 keys and signatures. */
+export class Ed25519Error extends DecodeError {}
+
+/** RFC 8032 §5.1.5: secret keys (seeds) and public keys are 32 bytes, signatures 64. */
+export const ED25519_SECRET_KEY_BYTES = 32;
+export const ED25519_PUBLIC_KEY_BYTES = 32;
+export const ED25519_SIGNATURE_BYTES = 64;
+
+/** A signature is R ‖ s, 32 bytes each. */
+const R_BYTES = ED25519_SIGNATURE_BYTES / 2;
+const Point = ed25519.Point;
+/** ℓ, the prime order of the base point. */
+const GROUP_ORDER = Point.Fn.ORDER;
+/** ZIP-215 decoding = dalek's `decompress` (no canonical-y check, x = 0 with sign bit accepted). */
+const DALEK_DECOMPRESSION = true;
+
+export interface Ed25519KeyPair {
+  /** The 32-byte seed dalek calls `SigningKey::to_bytes()`. */
+  secretKey: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+function checkLength(bytes: Uint8Array, length: number, what: string): void {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
+    const got = bytes instanceof Uint8Array ? `${bytes.length} bytes` : typeof bytes;
+    throw new Ed25519Error('INVALID_LENGTH', `${what} has ${got}, expected ${length}`);
+  }
+}
+
+function decompress(bytes: Uint8Array): EdwardsPoint | undefined {
+  try {
+    return Point.fromBytes(bytes, DALEK_DECOMPRESSION);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The public key of a 32-byte secret key (dalek `SigningKey::verifying_key`). */
+export function ed25519PublicKey(secretKey: Uint8Array): Uint8Array {
+  checkLength(secretKey, ED25519_SECRET_KEY_BYTES, 'Ed25519 secret key');
+  return ed25519.getPublicKey(secretKey);
+}
+
+/** The key pair of a 32-byte seed (dalek `SigningKey::from_bytes`); the seed is copied. */
+export function ed25519KeyPairFromSeed(seed: Uint8Array): Ed25519KeyPair {
+  return { publicKey: ed25519PublicKey(seed), secretKey: Uint8Array.from(seed) };
+}
+
+/** Deterministic RFC 8032 signature, identical to dalek's `Signer::sign`. */
+export function ed25519Sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
+  checkLength(secretKey, ED25519_SECRET_KEY_BYTES, 'Ed25519 secret key');
+  return ed25519.sign(message, secretKey);
+}
+
+/**
+ * Throws `Ed25519Error` unless `publicKey` is 32 bytes that decompress to a curve point, the
+ * check dalek's `VerifyingKey::from_bytes` (and its serde decoder) applies.
+ */
+export function assertEd25519PublicKey(publicKey: Uint8Array, what = 'Ed25519 public key'): void {
+  checkLength(publicKey, ED25519_PUBLIC_KEY_BYTES, what);
+  if (decompress(publicKey) === undefined) {
+    throw new Ed25519Error('INVALID_POINT', `${what} is not a valid curve point encoding`);
+  }
+}
+
+/**
+ * dalek `verify_strict`. Wrong lengths throw `Ed25519Error`; a key that is not a curve point, or
+ * any failed check, returns false (inside a KES tree the leaf key is just 32 bytes of a hash).
+ */
+export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  checkLength(publicKey, ED25519_PUBLIC_KEY_BYTES, 'Ed25519 public key');
+  checkLength(signature, ED25519_SIGNATURE_BYTES, 'Ed25519 signature');
+  // signature = R ‖ s, 32 bytes each (RFC 8032 §5.1.6), s little-endian.
+  const rBytes = signature.subarray(0, R_BYTES);
+  const s = bytesToBigIntLE(signature.subarray(R_BYTES));
+  if (s >= GROUP_ORDER) return false;
+  const a = decompress(publicKey);
+  const r = decompress(rBytes);
+  if (a === undefined || r === undefined) return false;
+  if (a.isSmallOrder() || r.isSmallOrder()) return false;
+  const k = bytesToBigIntLE(sha512(concatBytes(rBytes, publicKey, message))) % GROUP_ORDER;
+  const expectedR = Point.BASE.multiplyUnsafe(s).subtract(a.multiplyUnsafe(k));
+  return equalBytes(expectedR.toBytes(), rBytes);
+}
