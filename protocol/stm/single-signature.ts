@@ -78,8 +78,14 @@ export function verifySingleSignature(
   blsCheck('single signature', () => backend.verify(msgPrime, entry.vk, sig.sigma));
 }
 
-/** Bytes of randomness per batch scalar: 128-bit scalars make a forged batch pass with odds 2^-128. */
-const BATCH_SCALAR_BYTES = 16;
+/**
+ * Bytes of randomness per batch scalar. 64-bit scalars (as Ethereum consensus clients use with
+ * blst) let a batch holding a forged signature pass with odds at most 2^-64 per attempt, and a
+ * failed attempt costs the sender its gossip score; they halve the multi-scalar multiplications
+ * compared with 128-bit scalars (measured: 0.45 -> 0.24 ms per signature with mcl, batch of 204).
+ * Certificates are verified with the reference's own 128-bit scalars (aggregate-verify.ts).
+ */
+const BATCH_SCALAR_BYTES = 8;
 
 interface Pending {
   position: number;
@@ -140,7 +146,7 @@ function verifyGroup(
 /**
  * Verifies many single signatures for the same `msg` and AVK. Returns, aligned with `items`,
  * `null` for a valid signature or the `StmVerificationError` that rejects it. The verdicts are
- * those of `verifySingleSignature`; the BLS equations are checked together with random 128-bit
+ * those of `verifySingleSignature`; the BLS equations are checked together with random 64-bit
  * scalars from `random` (verifier-local randomness, nothing the reference needs to reproduce).
  */
 export function verifySingleSignatures(

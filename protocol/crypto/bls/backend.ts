@@ -41,7 +41,7 @@ export interface BlsBackend {
   verify(msg: Uint8Array, vk: Uint8Array, sig: Uint8Array): boolean;
   /**
    * Randomized aggregate over one message: e(Σ rᵢσᵢ, G2) = e(H(msg), Σ rᵢvkᵢ).
-   * With 128-bit random (or reference-derived) scalars this verifies all pairs at once.
+   * With random scalars of 64 bits or more (or the reference-derived ones) this verifies all pairs at once.
    */
   verifyAggregateSameMessage(
     msg: Uint8Array,
