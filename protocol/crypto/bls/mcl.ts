@@ -8,9 +8,8 @@
  *   `Fp.mapToG1` in IRTF mode (RFC 9380 simplified SWU + 11-isogeny + cofactor clearing) maps
  *   each; H = map(u0) + map(u1). Tests check this equals noble's `hashToG1`.
  * - Decoding: mcl rejects bad lengths, flag bits, non-canonical or off-curve coordinates and, with
- *   `verifyOrderG2(true)`, G2 points outside the prime-order subgroup; it accepts the identity, so
- *   that is rejected here. G1 membership (every gossiped signature) uses the endomorphism test
- *   below instead of mcl's, which costs a full scalar multiplication (0.46 vs 0.08 ms measured). As with noble, k2 of a proof of possession gets the subgroup check that
+ *   `verifyOrderG1/G2(true)`, points outside the prime-order subgroup; it accepts the identity, so
+ *   that is rejected here. As with noble, k2 of a proof of possession gets the subgroup check that
  *   blst skips (honest keys pass both).
  *
  * mcl keeps these modes in process-wide state: nothing else in the process may change them.
@@ -82,8 +81,7 @@ function initMcl(): Promise<void> {
   initialised ??= mcl.init(mcl.BLS12_381).then(() => {
     mcl.setETHserialization(true);
     mcl.setMapToMode(mcl.IRTF);
-    // G1 membership is checked by `isInG1Subgroup` (faster than mcl's own check).
-    mcl.verifyOrderG1(false);
+    mcl.verifyOrderG1(true);
     mcl.verifyOrderG2(true);
   });
   return initialised;
@@ -139,38 +137,6 @@ function toFr(value: bigint, bytes: number): MclFr {
   return fr;
 }
 
-/**
- * β, a primitive cube root of unity in Fp: with it, φ(x, y) = (βx, y) acts on G1 as
- * multiplication by -u² (u = -0xd201000000010000, the BLS12-381 parameter), and Scott (eprint
- * 2021/1130, §6) shows a point of E(Fp) is in G1 iff φ(P) = [-u²]P. noble's `isTorsionFree` uses
- * the same β and test.
- *
- * [u²]P is computed as [|u|]([|u|]P): mcl's `mul` applies the GLV split k = k1 + k2·λ, which is
- * only valid on G1 itself (for k = u² it returns -φ(P) and the test would pass for any point);
- * a 64-bit scalar splits as (k, 0), i.e. a plain multiplication. The split depends on the scalar
- * only, and tests cross-check this against noble on random points off G1.
- */
-const G1_ENDOMORPHISM_BETA =
-  '5f19672fdf76ce51ba69c6076a0f77eaddb3a93be6f89688de17d813620a00022e01fffffffefffe';
-/** |u|, the BLS12-381 curve parameter (u itself is negative; only u² matters here). */
-const BLS_U_ABS = 'd201000000010000';
-let endomorphismConstants: { beta: mcl.Fp; uAbs: MclFr } | undefined;
-
-function isInG1Subgroup(point: MclG1): boolean {
-  if (endomorphismConstants === undefined) {
-    const beta = new mcl.Fp();
-    beta.setStr(G1_ENDOMORPHISM_BETA, 16);
-    const uAbs = new mcl.Fr();
-    uAbs.setStr(BLS_U_ABS, 16);
-    endomorphismConstants = { beta, uAbs };
-  }
-  const { beta, uAbs } = endomorphismConstants;
-  const phi = mcl.normalize(point);
-  phi.setX(mcl.mul(phi.getX(), beta));
-  const uSquaredP = mcl.mul(mcl.mul(point, uAbs), uAbs);
-  return mcl.add(uSquaredP, phi).isZero();
-}
-
 function decodePoint<P extends MclG1 | MclG2>(point: P, bytes: Uint8Array, size: number, what: string): P {
   assertLength(bytes, size, what);
   try {
@@ -183,9 +149,6 @@ function decodePoint<P extends MclG1 | MclG2>(point: P, bytes: Uint8Array, size:
     const canonical = bytes[0] === IDENTITY_FLAGS && bytes.every((b, i) => i === 0 || b === 0);
     if (!canonical) throw new BlsError('INVALID_POINT', `${what} is a non-canonical identity encoding`);
     throw new BlsError('IDENTITY_POINT', `${what} is the point at infinity`);
-  }
-  if (point instanceof mcl.G1 && !isInG1Subgroup(point)) {
-    throw new BlsError('INVALID_POINT', `${what} is not in the prime-order subgroup`);
   }
   return point;
 }
