@@ -29,6 +29,9 @@ export type MeshEventName = keyof MeshEventMap;
 
 export class MeshEvents {
   private readonly emitter = new EventEmitter();
+  private readonly anyListeners = new Set<
+    <K extends MeshEventName>(name: K, payload: MeshEventMap[K]) => void
+  >();
 
   constructor() {
     // Many tests and components listen at once; this is not a leak.
@@ -37,6 +40,13 @@ export class MeshEvents {
 
   emit<K extends MeshEventName>(name: K, payload: MeshEventMap[K]): void {
     this.emitter.emit(name, payload);
+    for (const listener of this.anyListeners) listener(name, payload);
+  }
+
+  /** Every event, whatever its name (event streams, progress displays). */
+  onAny(listener: <K extends MeshEventName>(name: K, payload: MeshEventMap[K]) => void): () => void {
+    this.anyListeners.add(listener);
+    return () => this.anyListeners.delete(listener);
   }
 
   on<K extends MeshEventName>(name: K, listener: (payload: MeshEventMap[K]) => void): () => void {

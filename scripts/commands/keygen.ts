@@ -20,17 +20,9 @@ import {
 } from '../../protocol/cardano/index.ts';
 import type { RandomSource } from '../../protocol/crypto/random.ts';
 import { systemRandom } from '../../protocol/crypto/random.ts';
+import { KEY_FILES } from '../../node/identity/key-files.ts';
 import type { Command } from './command.ts';
 import { CliUsageError, EXIT_OK } from './command.ts';
-
-/** File names as cardano-cli's documentation uses them. */
-export const KEY_FILES = {
-  coldSigningKey: 'cold.skey',
-  coldVerificationKey: 'cold.vkey',
-  kesSigningKey: 'kes.skey',
-  kesVerificationKey: 'kes.vkey',
-  operationalCertificate: 'opcert.cert',
-} as const;
 
 /** Owner read/write only: these files hold or guard signing keys. */
 const KEY_FILE_MODE = 0o600;

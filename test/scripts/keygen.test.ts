@@ -14,7 +14,7 @@ import {
   ed25519PublicKey,
 } from '../../protocol/cardano/index.ts';
 import { main } from '../../scripts/cli.ts';
-import { KEY_FILES } from '../../scripts/commands/keygen.ts';
+import { KEY_FILES } from '../../node/identity/key-files.ts';
 
 async function cli(args: string[]): Promise<{ status: number; out: string; err: string }> {
   const out: string[] = [];

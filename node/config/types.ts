@@ -1,0 +1,77 @@
+/** The node configuration: what `loadNodeConfig` returns (resolved, validated, frozen) and what it reads. */
+import type { ProtocolParameters } from '../../protocol/message/protocol-parameters.ts';
+import type { SignedEntityTypeName } from '../../protocol/message/signed-entity-type.ts';
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface ChainSettings {
+  /** Unix ms of slot 0 (given as RFC 3339 or ms as `genesisTime`). */
+  readonly genesisTimeMs: number;
+  readonly epochLengthSeconds: number;
+  readonly slotLengthMs: number;
+  readonly slotsPerKesPeriod: number;
+  /** Absolute path of the stake distribution JSON file. */
+  readonly stakeDistributionFile: string;
+}
+
+export interface P2pSettings {
+  /** Connections the peer manager aims for. */
+  readonly targetPeers: number;
+  /** Hard cap on connections. */
+  readonly maxPeers: number;
+  /** Relaxed limits for many peers on one address (local devnets and tests). */
+  readonly loopback: boolean;
+  /** Addresses announced to peers instead of the listen addresses. */
+  readonly announce?: readonly string[];
+}
+
+export interface RegistrationSettings {
+  /** Registrations for the next epoch close at start + closeFraction · epoch length. */
+  readonly closeFraction: number;
+  readonly reannounceSeconds: number;
+}
+
+export interface NodeConfig {
+  readonly network: string;
+  /** Absolute path. */
+  readonly dataDir: string;
+  readonly listen: readonly string[];
+  /** Multiaddrs ending in /p2p/<peer id>. */
+  readonly bootstrap: readonly string[];
+  /** Absolute paths of key directories as `mithril-mesh keygen` writes them. */
+  readonly identities: readonly string[];
+  /** Whether this node aggregates certificates. */
+  readonly aggregator: boolean;
+  readonly chain: ChainSettings;
+  readonly protocol: Readonly<ProtocolParameters>;
+  readonly signedEntityTypes: readonly SignedEntityTypeName[];
+  readonly p2p: P2pSettings;
+  readonly registration: RegistrationSettings;
+  readonly log: { readonly level: LogLevel };
+}
+
+/**
+ * The shape of a config file, of the environment once mapped, and of overrides (CLI flags):
+ * every field optional, values as written (genesis time as RFC 3339 text or Unix ms).
+ */
+export interface NodeConfigInput {
+  network?: string;
+  dataDir?: string;
+  listen?: string[];
+  bootstrap?: string[];
+  identities?: string[];
+  aggregator?: boolean;
+  chain?: {
+    genesisTime?: string | number;
+    epochLengthSeconds?: number;
+    slotLengthMs?: number;
+    slotsPerKesPeriod?: number;
+    stakeDistributionFile?: string;
+  };
+  protocol?: Partial<ProtocolParameters>;
+  signedEntityTypes?: string[];
+  p2p?: { targetPeers?: number; maxPeers?: number; loopback?: boolean; announce?: string[] };
+  registration?: { closeFraction?: number; reannounceSeconds?: number };
+  log?: { level?: string };
+}

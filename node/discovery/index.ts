@@ -1,0 +1,2 @@
+export * from './ban-list.ts';
+export * from './peer-manager.ts';

@@ -1,0 +1,245 @@
+/**
+ * A running mithril-mesh node: the composition of the store, the chain observer, the libp2p host
+ * (Kademlia, gossipsub, streams), the gossip validation adapter, the peer manager, and the
+ * registration and signing services. Every dependency with time or randomness is injectable so
+ * that tests and simulations can run many nodes in one process deterministically.
+ */
+import type { ComponentLogger } from '@libp2p/interface';
+import { defaultLogger } from '@libp2p/logger';
+import type { BlsBackend } from '../protocol/crypto/bls/index.ts';
+import { loadBlsBackend } from '../protocol/crypto/bls/index.ts';
+import type { RandomSource } from '../protocol/crypto/random.ts';
+import { systemRandom } from '../protocol/crypto/random.ts';
+import { DevnetChain } from './chain/devnet-chain.ts';
+import type { ChainObserver } from './chain/observer.ts';
+import { readStakeDistributionFile } from './chain/stake-distribution-file.ts';
+import type { NodeConfig } from './config/index.ts';
+import { BanList, PeerManager } from './discovery/index.ts';
+import { MeshEvents } from './events.ts';
+import { GossipValidation, PeerPenalties } from './gossip/index.ts';
+import type { SignerIdentity } from './identity/index.ts';
+import { loadIdentity } from './identity/index.ts';
+import type { MeshHost } from './p2p/index.ts';
+import { createHost, createRequestResponse, loadOrCreatePeerKey } from './p2p/index.ts';
+import { RegistrationService } from './registration/service.ts';
+import type { Clock } from './runtime/clock.ts';
+import { systemClock } from './runtime/clock.ts';
+import { SigningService } from './signing/service.ts';
+import type { LevelMeshStore } from './store/index.ts';
+import { openMeshStore } from './store/index.ts';
+
+export interface MeshNodeInit {
+  config: NodeConfig;
+  clock?: Clock;
+  random?: RandomSource;
+  /** Defaults to the mcl backend. */
+  backend?: BlsBackend;
+  /** Defaults to the key directories of `config.identities`. */
+  identities?: SignerIdentity[];
+  /** Defaults to a `DevnetChain` built from `config.chain`. */
+  chain?: ChainObserver;
+  /** Per-node log names when several nodes share a process. */
+  logger?: ComponentLogger;
+}
+
+/** Two minutes: far beyond gossip propagation (seconds) and gossipsub's own minimum. */
+const GOSSIP_SEEN_TTL_MS = 120_000;
+/** Pulls are worth a try a few times per epoch, but not more often than every 2 minutes. */
+const MAX_PULL_INTERVAL_MS = 120_000;
+const PULLS_PER_EPOCH = 6;
+/** A pull waits at most a tenth of an epoch (and 10 s) for its answer. */
+const MAX_REQUEST_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_EPOCH_FRACTION = 10;
+
+export class MeshNode {
+  readonly config: NodeConfig;
+  readonly events: MeshEvents;
+  readonly store: LevelMeshStore;
+  readonly chain: ChainObserver;
+  readonly host: MeshHost;
+  readonly gossip: GossipValidation;
+  readonly peerManager: PeerManager;
+  readonly registration: RegistrationService;
+  readonly signing: SigningService;
+  readonly identities: readonly SignerIdentity[];
+  private readonly ownedChain: DevnetChain | undefined;
+  private running = false;
+
+  private constructor(parts: {
+    config: NodeConfig;
+    events: MeshEvents;
+    store: LevelMeshStore;
+    chain: ChainObserver;
+    ownedChain: DevnetChain | undefined;
+    host: MeshHost;
+    gossip: GossipValidation;
+    peerManager: PeerManager;
+    registration: RegistrationService;
+    signing: SigningService;
+    identities: SignerIdentity[];
+  }) {
+    this.config = parts.config;
+    this.events = parts.events;
+    this.store = parts.store;
+    this.chain = parts.chain;
+    this.ownedChain = parts.ownedChain;
+    this.host = parts.host;
+    this.gossip = parts.gossip;
+    this.peerManager = parts.peerManager;
+    this.registration = parts.registration;
+    this.signing = parts.signing;
+    this.identities = parts.identities;
+  }
+
+  /** Builds every component; nothing listens or runs until `start`. The store is closed on failure. */
+  static async create(init: MeshNodeInit): Promise<MeshNode> {
+    const { config } = init;
+    const clock = init.clock ?? systemClock;
+    const random = init.random ?? systemRandom;
+    const backend = init.backend ?? (await loadBlsBackend('mcl'));
+    const identities =
+      init.identities ?? (await Promise.all(config.identities.map((dir) => loadIdentity(dir))));
+    const epochLengthMs = config.chain.epochLengthSeconds * 1000;
+    const ownedChain =
+      init.chain === undefined
+        ? new DevnetChain(
+            {
+              genesisTimeMs: config.chain.genesisTimeMs,
+              epochLengthMs,
+              slotLengthMs: config.chain.slotLengthMs,
+              slotsPerKesPeriod: config.chain.slotsPerKesPeriod,
+              stakeDistribution: await readStakeDistributionFile(config.chain.stakeDistributionFile),
+            },
+            clock,
+          )
+        : undefined;
+    const chain = init.chain ?? ownedChain!;
+    const store = await openMeshStore({ dataDir: config.dataDir, network: config.network, clock });
+    try {
+      const events = new MeshEvents();
+      const logger = init.logger ?? defaultLogger();
+      const penalties = new PeerPenalties(clock);
+      const banList = new BanList(clock);
+      // The handlers deduplicate by content for a whole epoch; gossipsub's seen cache only has to
+      // outlive propagation, and must be shorter than the re-announce interval for re-announced
+      // registrations to go out again (content-addressed ids).
+      const seenTtlMs = GOSSIP_SEEN_TTL_MS;
+      const host = await createHost({
+        network: config.network,
+        privateKey: await loadOrCreatePeerKey(config.dataDir),
+        listen: [...config.listen],
+        ...(config.p2p.announce ? { announce: [...config.p2p.announce] } : {}),
+        bootstrap: [...config.bootstrap],
+        loopback: config.p2p.loopback,
+        maxConnections: config.p2p.maxPeers,
+        seenTtlMs,
+        rejectCount: (peerId) => penalties.rejects(peerId),
+        isBanned: (peerId) => banList.isBanned(peerId),
+        logger,
+      });
+      const gossip = new GossipValidation({
+        network: config.network,
+        router: host.services.pubsub,
+        selfPeerId: host.peerId.toString(),
+        events,
+        penalties,
+        clock,
+        seenTtlMs,
+        logger,
+      });
+      const requestResponse = createRequestResponse(host);
+      const registration = new RegistrationService({
+        network: config.network,
+        identities,
+        chain,
+        clock,
+        random,
+        bls: backend,
+        store,
+        publisher: gossip,
+        requestResponse,
+        events,
+        closeFraction: config.registration.closeFraction,
+        reannounceMs: config.registration.reannounceSeconds * 1000,
+        pullIntervalMs: Math.min(MAX_PULL_INTERVAL_MS, epochLengthMs / PULLS_PER_EPOCH),
+        requestTimeoutMs: Math.min(MAX_REQUEST_TIMEOUT_MS, epochLengthMs / REQUEST_TIMEOUT_EPOCH_FRACTION),
+      });
+      const signing = new SigningService({
+        entityTypes: config.signedEntityTypes,
+        identities: identities.map((i) => i.partyId),
+        protocolParameters: config.protocol,
+        chain,
+        registrations: registration,
+        store: store.signatures,
+        publisher: gossip,
+        clock,
+        events,
+        backend,
+        random,
+      });
+      const peerManager = new PeerManager(host, {
+        targetPeers: config.p2p.targetPeers,
+        clock,
+        events,
+        store: store.peers,
+        banList,
+        random,
+      });
+      return new MeshNode({
+        config,
+        events,
+        store,
+        chain,
+        ownedChain,
+        host,
+        gossip,
+        peerManager,
+        registration,
+        signing,
+        identities,
+      });
+    } catch (e) {
+      ownedChain?.stop();
+      await store.close();
+      throw e;
+    }
+  }
+
+  get peerId(): string {
+    return this.host.peerId.toString();
+  }
+
+  multiaddrs(): string[] {
+    return this.host.getMultiaddrs().map((m) => m.toString());
+  }
+
+  /** Starts listening, then the services; registration before the adapter subscribes (it must be ready for gossip). */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.host.start();
+    await this.registration.start();
+    this.gossip.register(this.registration.topicHandler);
+    for (const handler of this.signing.handlers) this.gossip.register(handler);
+    this.gossip.start();
+    await this.peerManager.start();
+    await this.signing.start();
+  }
+
+  /** Stops everything in reverse order and closes the store; safe to call more than once. */
+  async stop(): Promise<void> {
+    if (!this.running) {
+      this.ownedChain?.stop();
+      await this.store.close();
+      return;
+    }
+    this.running = false;
+    await this.signing.stop();
+    await this.peerManager.stop();
+    this.gossip.stop();
+    await this.registration.stop();
+    await this.host.stop();
+    this.ownedChain?.stop();
+    await this.store.close();
+  }
+}

@@ -1,0 +1,161 @@
+import { expect } from 'chai';
+import { loadBlsBackend } from '../../../protocol/crypto/bls/index.ts';
+import type { BlsBackend } from '../../../protocol/crypto/bls/index.ts';
+import { ManualClock } from '../../../node/runtime/clock.ts';
+import { RegistrationBook } from '../../../node/registration/state.ts';
+import { RegistrationValidator } from '../../../node/registration/validator.ts';
+import type { RegistrationMessage } from '../../../node/registration/message.ts';
+import { FakeChain, epochTime } from './fakes.ts';
+import { START_KES_PERIOD, alter, craft, expectVerdict, testPool, vkPopOf } from './fixtures.ts';
+import type { TestPool } from './fixtures.ts';
+
+/** Registrations are open for CURRENT + 1. */
+const CURRENT = 20;
+const OPEN = CURRENT + 1;
+const KES_NOW = START_KES_PERIOD + 5n;
+
+describe('node/registration/validator', () => {
+  let bls: BlsBackend;
+  let a: TestPool;
+  let b: TestPool;
+  let unknown: TestPool;
+  let chain: FakeChain;
+  let book: RegistrationBook;
+  let open: boolean;
+  let validator: RegistrationValidator;
+  let keyCounter = 100n;
+  const freshVkPop = () => vkPopOf(bls, keyCounter++);
+  const valid = (pool: TestPool, epoch = OPEN): RegistrationMessage =>
+    craft(pool, epoch, freshVkPop(), KES_NOW);
+  const validate = (message: RegistrationMessage) => () => validator.validate(message);
+
+  before(async () => {
+    bls = await loadBlsBackend('mcl');
+    [a, b, unknown] = [testPool(1), testPool(2), testPool(3)];
+  });
+
+  beforeEach(() => {
+    chain = new FakeChain(
+      new ManualClock(epochTime(CURRENT, 0.1)),
+      new Map([
+        [a.partyId, 10n],
+        [b.partyId, 20n],
+      ]),
+      KES_NOW,
+    );
+    book = new RegistrationBook();
+    open = true;
+    validator = new RegistrationValidator({
+      chain,
+      bls,
+      ledger: {
+        isOpen: (epoch) => open && epoch === OPEN,
+        accepted: (epoch, partyId) => book.accepted(epoch, partyId),
+        keyUse: (vk, upToEpoch) => book.keyUse(vk, upToEpoch),
+      },
+    });
+  });
+
+  it('accepts a valid registration for the open epoch', async () => {
+    await validator.validate(valid(a));
+  });
+
+  it('IGNOREs an older epoch (WRONG_EPOCH), the next one (FUTURE_EPOCH) and REJECTs beyond (FUTURE_EPOCH)', async () => {
+    await expectVerdict(validate(valid(a, CURRENT)), 'ignore', 'WRONG_EPOCH');
+    await expectVerdict(validate(valid(a, CURRENT - 5)), 'ignore', 'WRONG_EPOCH');
+    await expectVerdict(validate(valid(a, OPEN + 1)), 'ignore', 'FUTURE_EPOCH');
+    await expectVerdict(validate(valid(a, OPEN + 2)), 'reject', 'FUTURE_EPOCH');
+    expect(chain.stakeReads).to.equal(0);
+  });
+
+  it('IGNOREs REGISTRATION_CLOSED once closed', async () => {
+    open = false;
+    await expectVerdict(validate(valid(a)), 'ignore', 'REGISTRATION_CLOSED');
+  });
+
+  it('REJECTs a pool absent from the stake distribution (UNKNOWN_POOL)', async () => {
+    await expectVerdict(validate(valid(unknown)), 'reject', 'UNKNOWN_POOL');
+  });
+
+  it('REJECTs an opcert whose cold-key signature fails (OPCERT_INVALID)', async () => {
+    const message = valid(a);
+    const tampered = alter(message, { opCert: { ...message.opCert, issueNumber: 2n } });
+    await expectVerdict(validate(tampered), 'reject', 'OPCERT_INVALID');
+  });
+
+  it('checks KES at the evolution of its own KES period: ±1 accepted, ±2 IGNOREd when genuine (KES_INVALID)', async () => {
+    for (const [delta, verdict] of [
+      [-2n, 'ignore'],
+      [-1n, 'accept'],
+      [0n, 'accept'],
+      [1n, 'accept'],
+      [2n, 'ignore'],
+    ] as const) {
+      const message = craft(a, OPEN, freshVkPop(), KES_NOW + delta);
+      expect(message.kesEvolutions).to.equal(5n + delta);
+      if (verdict === 'accept') await validator.validate(message);
+      else await expectVerdict(validate(message), 'ignore', 'KES_INVALID');
+    }
+  });
+
+  it('REJECTs a forged KES signature, or a genuine one with a false evolutions claim out of the window (KES_INVALID)', async () => {
+    const message = valid(a);
+    const forged = Uint8Array.from(message.kesSignature);
+    forged[0] = forged[0]! ^ 1;
+    await expectVerdict(validate(alter(message, { kesSignature: forged })), 'reject', 'KES_INVALID');
+    // Signed over another vk ‖ PoP.
+    await expectVerdict(validate(alter(message, { vkPop: freshVkPop() })), 'reject', 'KES_INVALID');
+    const stale = craft(a, OPEN, freshVkPop(), KES_NOW - 3n);
+    await expectVerdict(validate(alter(stale, { kesEvolutions: 5n })), 'reject', 'KES_INVALID');
+    // The claim is informative only: inside the window a wrong claim does not matter.
+    await validator.validate(alter(valid(a), { kesEvolutions: 60n }));
+  });
+
+  it('REJECTs a PoP that does not match the key, or an invalid key (POP_INVALID)', async () => {
+    const swapped = { vk: bls.verificationKey(keyCounter++), pop: bls.proofOfPossession(keyCounter++) };
+    await expectVerdict(validate(craft(a, OPEN, swapped, KES_NOW)), 'reject', 'POP_INVALID');
+    const notAKey = { vk: new Uint8Array(96), pop: freshVkPop().pop };
+    await expectVerdict(validate(craft(a, OPEN, notAKey, KES_NOW)), 'reject', 'POP_INVALID');
+  });
+
+  it('IGNOREs the accepted message again, or the same key in other bytes (DUPLICATE)', async () => {
+    const message = valid(a);
+    book.at(OPEN).add(message);
+    await expectVerdict(validate(message), 'ignore', 'DUPLICATE');
+    await expectVerdict(validate(alter(message, { kesEvolutions: 4n })), 'ignore', 'DUPLICATE');
+  });
+
+  it('REJECTs another key of an already registered pool (EQUIVOCATION) and keeps the first', async () => {
+    const first = valid(a);
+    book.at(OPEN).add(first);
+    await expectVerdict(validate(valid(a)), 'reject', 'EQUIVOCATION');
+    expect(book.accepted(OPEN, a.partyId)).to.equal(first);
+  });
+
+  it('REJECTs a key registered by another pool, or replayed from an earlier epoch (DUPLICATE_KEY)', async () => {
+    const ofA = valid(a);
+    book.at(OPEN).add(ofA);
+    await expectVerdict(validate(craft(b, OPEN, ofA.vkPop, KES_NOW)), 'reject', 'DUPLICATE_KEY');
+
+    // B's registration of the previous epoch, epoch field rewritten: its KES signature still verifies.
+    const previous = craft(b, OPEN - 1, freshVkPop(), KES_NOW);
+    book.at(OPEN - 1).add(previous);
+    await expectVerdict(validate(alter(previous, { epoch: OPEN })), 'reject', 'DUPLICATE_KEY');
+  });
+
+  it('checks the state again after reading the stake distribution', async () => {
+    const message = valid(a);
+    const read = chain.stakeDistribution.bind(chain);
+    chain.stakeDistribution = async () => {
+      const stakes = await read();
+      book.at(OPEN).add(message);
+      return stakes;
+    };
+    await expectVerdict(validate(message), 'ignore', 'DUPLICATE');
+    chain.stakeDistribution = async () => {
+      open = false;
+      return read();
+    };
+    await expectVerdict(validate(valid(b)), 'ignore', 'REGISTRATION_CLOSED');
+  });
+});
