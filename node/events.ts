@@ -5,6 +5,8 @@
 import { EventEmitter } from 'node:events';
 import type { GossipAction } from './gossip/errors.ts';
 import type { SignedEntityType } from '../protocol/message/signed-entity-type.ts';
+import type { CertificatePublishedEvent } from './aggregation/aggregator.ts';
+import type { CertificateStoredEvent } from './aggregation/chain.ts';
 
 export interface MeshEventMap {
   /** A registration recorded at `epoch` was accepted (own or from a peer). */
@@ -21,6 +23,10 @@ export interface MeshEventMap {
   };
   /** A gossip message got a verdict other than accept. */
   'gossip:invalid': { topic: string; action: GossipAction; reason: string; from: string };
+  /** A certificate became the one this node keeps for its beacon (first, preferred, or re-linked). */
+  'certificate:stored': CertificateStoredEvent;
+  /** This node's aggregator published a certificate. */
+  'certificate:published': CertificatePublishedEvent;
   /** Number of connected peers changed. */
   'peers:changed': { connected: number };
 }

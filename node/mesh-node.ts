@@ -10,6 +10,20 @@ import type { BlsBackend } from '../protocol/crypto/bls/index.ts';
 import { loadBlsBackend } from '../protocol/crypto/bls/index.ts';
 import type { RandomSource } from '../protocol/crypto/random.ts';
 import { systemRandom } from '../protocol/crypto/random.ts';
+import { readFileSync } from 'node:fs';
+import {
+  genesisVerificationKeyFromBytesHex,
+  genesisVerificationKeyFromHex,
+} from '../protocol/cardano/genesis-key.ts';
+import {
+  AggregatorService,
+  CertificateChain,
+  CertificateSync,
+  CertificateValidator,
+  DevnetGenesis,
+  createCertificateHandlers,
+  readGenesisSecretKey,
+} from './aggregation/index.ts';
 import { DevnetChain } from './chain/devnet-chain.ts';
 import type { ChainObserver } from './chain/observer.ts';
 import { readStakeDistributionFile } from './chain/stake-distribution-file.ts';
@@ -51,6 +65,24 @@ const PULLS_PER_EPOCH = 6;
 const MAX_REQUEST_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_EPOCH_FRACTION = 10;
 
+/** Certificates: the chain kept, its gossip and sync, and (aggregator role) the assembling. */
+export interface CertificateLayer {
+  chain: CertificateChain;
+  sync: CertificateSync;
+  validator: CertificateValidator;
+  aggregator: AggregatorService | undefined;
+  genesis: DevnetGenesis | undefined;
+}
+
+function genesisVerificationKey(config: NodeConfig): Uint8Array | undefined {
+  const { verificationKey, verificationKeyFile } = config.genesis;
+  if (verificationKey !== undefined) return genesisVerificationKeyFromBytesHex(verificationKey);
+  if (verificationKeyFile !== undefined) {
+    return genesisVerificationKeyFromHex(readFileSync(verificationKeyFile, 'utf8').trim());
+  }
+  return undefined;
+}
+
 export class MeshNode {
   readonly config: NodeConfig;
   readonly events: MeshEvents;
@@ -62,6 +94,8 @@ export class MeshNode {
   readonly registration: RegistrationService;
   readonly signing: SigningService;
   readonly identities: readonly SignerIdentity[];
+  /** The certificate layer, when a genesis verification key is configured. */
+  readonly certificates: CertificateLayer | undefined;
   private readonly ownedChain: DevnetChain | undefined;
   private running = false;
 
@@ -77,6 +111,7 @@ export class MeshNode {
     registration: RegistrationService;
     signing: SigningService;
     identities: SignerIdentity[];
+    certificates: CertificateLayer | undefined;
   }) {
     this.config = parts.config;
     this.events = parts.events;
@@ -89,6 +124,7 @@ export class MeshNode {
     this.registration = parts.registration;
     this.signing = parts.signing;
     this.identities = parts.identities;
+    this.certificates = parts.certificates;
   }
 
   /** Builds every component; nothing listens or runs until `start`. The store is closed on failure. */
@@ -164,6 +200,15 @@ export class MeshNode {
         pullIntervalMs: Math.min(MAX_PULL_INTERVAL_MS, epochLengthMs / PULLS_PER_EPOCH),
         requestTimeoutMs: Math.min(MAX_REQUEST_TIMEOUT_MS, epochLengthMs / REQUEST_TIMEOUT_EPOCH_FRACTION),
       });
+      const genesisKey = genesisVerificationKey(config);
+      const certificateChain =
+        genesisKey === undefined
+          ? undefined
+          : new CertificateChain({
+              store: store.certificates,
+              verifier: { backend, genesisVerificationKey: genesisKey },
+            });
+      await certificateChain?.load();
       const signing = new SigningService({
         entityTypes: config.signedEntityTypes,
         identities: identities.map((i) => i.partyId),
@@ -176,7 +221,59 @@ export class MeshNode {
         events,
         backend,
         random,
+        ...(certificateChain ? { isCertified: (entity) => certificateChain.isCertified(entity) } : {}),
       });
+      let certificates: CertificateLayer | undefined;
+      if (certificateChain !== undefined) {
+        const validator = new CertificateValidator({
+          network: config.network,
+          protocolParameters: config.protocol,
+          chain,
+          registrations: registration,
+          certificates: certificateChain,
+        });
+        certificates = {
+          chain: certificateChain,
+          validator,
+          sync: new CertificateSync({
+            network: config.network,
+            requests: requestResponse,
+            certificates: certificateChain,
+            validator,
+          }),
+          aggregator: config.aggregator
+            ? new AggregatorService({
+                nodeId: host.peerId.toString(),
+                network: config.network,
+                entityTypes: config.signedEntityTypes,
+                chain,
+                signing,
+                certificates: certificateChain,
+                publisher: gossip,
+                events,
+                clock,
+              })
+            : undefined,
+          genesis:
+            config.genesis.signingKeyFile === undefined
+              ? undefined
+              : new DevnetGenesis({
+                  genesisEpoch: config.genesis.epoch,
+                  genesisSecretKey: readGenesisSecretKey(
+                    readFileSync(config.genesis.signingKeyFile, 'utf8').trim(),
+                  ),
+                  network: config.network,
+                  protocolParameters: config.protocol,
+                  chain,
+                  registrations: store.registrations,
+                  certificates: certificateChain,
+                  publisher: gossip,
+                  events,
+                }),
+        };
+        certificateChain.subscribe((event) => events.emit('certificate:stored', event));
+        certificates.aggregator?.subscribe((event) => events.emit('certificate:published', event));
+      }
       const peerManager = new PeerManager(host, {
         targetPeers: config.p2p.targetPeers,
         clock,
@@ -197,6 +294,7 @@ export class MeshNode {
         registration,
         signing,
         identities,
+        certificates,
       });
     } catch (e) {
       ownedChain?.stop();
@@ -221,10 +319,33 @@ export class MeshNode {
     await this.registration.start();
     this.gossip.register(this.registration.topicHandler);
     for (const handler of this.signing.handlers) this.gossip.register(handler);
+    const certificates = this.certificates;
+    if (certificates !== undefined) {
+      await certificates.sync.start();
+      for (const handler of createCertificateHandlers({
+        entityTypes: this.config.signedEntityTypes,
+        validator: certificates.validator,
+        certificates: certificates.chain,
+        sync: certificates.sync,
+      })) {
+        this.gossip.register(handler);
+      }
+      // Pull-on-connect: a (re)connected peer may hold certificates we missed (docs/convergence.md).
+      this.host.addEventListener('peer:connect', this.onPeerConnect);
+    }
     this.gossip.start();
     await this.peerManager.start();
     await this.signing.start();
+    await certificates?.aggregator?.start();
+    await certificates?.genesis?.start();
   }
+
+  private readonly onPeerConnect = (event: CustomEvent<{ toString(): string }>): void => {
+    const peerId = event.detail.toString();
+    this.certificates?.sync.pull(peerId).catch(() => {
+      // A failed pull is retried at the next connection; the sync logs the cause.
+    });
+  };
 
   /** Stops everything in reverse order and closes the store; safe to call more than once. */
   async stop(): Promise<void> {
@@ -234,9 +355,13 @@ export class MeshNode {
       return;
     }
     this.running = false;
+    this.host.removeEventListener('peer:connect', this.onPeerConnect);
+    await this.certificates?.genesis?.stop();
+    await this.certificates?.aggregator?.stop();
     await this.signing.stop();
     await this.peerManager.stop();
     this.gossip.stop();
+    await this.certificates?.sync.stop();
     await this.registration.stop();
     await this.host.stop();
     this.ownedChain?.stop();

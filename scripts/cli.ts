@@ -6,11 +6,12 @@ import type { CliIo, Command } from './commands/command.ts';
 import { CliUsageError, EXIT_FAILED, EXIT_USAGE } from './commands/command.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { devnetCommand } from './commands/devnet.ts';
+import { genesisCommand } from './commands/genesis.ts';
 import { keygenCommand } from './commands/keygen.ts';
 import { startCommand } from './commands/start.ts';
 import { verifyChainCommand } from './commands/verify-chain.ts';
 
-const COMMANDS: Command[] = [startCommand, devnetCommand, verifyChainCommand, keygenCommand];
+const COMMANDS: Command[] = [startCommand, devnetCommand, verifyChainCommand, genesisCommand, keygenCommand];
 
 const consoleIo: CliIo = {
   out: (line) => process.stdout.write(line + '\n'),

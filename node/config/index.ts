@@ -3,6 +3,7 @@ export type { ConfigProblem } from './errors.ts';
 export { ConfigError, formatProblem } from './errors.ts';
 export type {
   ChainSettings,
+  GenesisSettings,
   LogLevel,
   NodeConfig,
   NodeConfigInput,

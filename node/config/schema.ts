@@ -62,6 +62,11 @@ const DEFAULT_SLOTS_PER_KES_PERIOD = 129_600;
 /** At least gossipsub's mesh degree (D = 6) plus spares; the cap leaves room for inbound peers. */
 const DEFAULT_TARGET_PEERS = 8;
 const DEFAULT_MAX_PEERS = 32;
+/**
+ * The first registration (made during epoch 0) is recorded at epoch 1: the earliest set a
+ * genesis certificate can carry.
+ */
+const DEFAULT_GENESIS_EPOCH = 1;
 /** Registrations close 60 % into the epoch, leaving the rest for late ones to spread (design §Epochs). */
 const DEFAULT_CLOSE_FRACTION = 0.6;
 /**
@@ -142,6 +147,22 @@ export const SCHEMA: Section = {
   log: {
     level: new Field(oneOf(LOG_LEVELS), 'string', { default: constant('info') }),
   },
+  genesis: {
+    /** The network's Ed25519 genesis verification key as 64 hex digits, or … */
+    verificationKey: new Field(
+      stringField((text) =>
+        /^[0-9a-fA-F]{64}$/.test(text) ? undefined : 'must be 64 hex digits (32 bytes)',
+      ),
+      'string',
+      { optional: true },
+    ),
+    /** … a genesis.vkey file (legacy JSON-hex or bundle form). */
+    verificationKeyFile: new Field(pathField, 'string', { isPath: true, optional: true }),
+    /** Epoch G of the genesis certificate: its AVK is the set recorded at G; certificates start in G+1. */
+    epoch: new Field(positiveInteger, 'number', { default: constant(DEFAULT_GENESIS_EPOCH) }),
+    /** Devnet only: the genesis secret key, held by the node that creates the genesis certificate. */
+    signingKeyFile: new Field(pathField, 'string', { isPath: true, optional: true }),
+  },
 };
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -193,7 +214,20 @@ function walk(section: Section, raw: unknown, at: string, report: Report): Recor
 
 /** Checks between fields, run only on fields that are valid on their own. */
 function crossCheck(config: Record<string, Record<string, unknown>>, report: Report): void {
-  const { chain, protocol, p2p } = config;
+  const { chain, protocol, p2p, genesis } = config;
+  if (genesis!['verificationKey'] !== undefined && genesis!['verificationKeyFile'] !== undefined) {
+    report(
+      'genesis.verificationKey',
+      'give either genesis.verificationKey or genesis.verificationKeyFile, not both',
+    );
+  }
+  if (
+    genesis!['signingKeyFile'] !== undefined &&
+    genesis!['verificationKey'] === undefined &&
+    genesis!['verificationKeyFile'] === undefined
+  ) {
+    report('genesis.signingKeyFile', 'needs the genesis verification key too');
+  }
   const valid = (...values: unknown[]): boolean => values.every((v) => v !== INVALID && v !== undefined);
   if (
     valid(p2p!['targetPeers'], p2p!['maxPeers']) &&

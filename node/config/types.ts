@@ -32,6 +32,20 @@ export interface RegistrationSettings {
   readonly reannounceSeconds: number;
 }
 
+/**
+ * The network's genesis. Without a verification key the node registers and signs but keeps no
+ * certificates (it cannot tell a valid chain from another).
+ */
+export interface GenesisSettings {
+  /** 64 hex digits. */
+  readonly verificationKey?: string;
+  /** Absolute path of a genesis.vkey file. */
+  readonly verificationKeyFile?: string;
+  readonly epoch: number;
+  /** Devnet only: absolute path of the genesis secret key file. */
+  readonly signingKeyFile?: string;
+}
+
 export interface NodeConfig {
   readonly network: string;
   /** Absolute path. */
@@ -49,6 +63,7 @@ export interface NodeConfig {
   readonly p2p: P2pSettings;
   readonly registration: RegistrationSettings;
   readonly log: { readonly level: LogLevel };
+  readonly genesis: GenesisSettings;
 }
 
 /**
@@ -74,4 +89,10 @@ export interface NodeConfigInput {
   p2p?: { targetPeers?: number; maxPeers?: number; loopback?: boolean; announce?: string[] };
   registration?: { closeFraction?: number; reannounceSeconds?: number };
   log?: { level?: string };
+  genesis?: {
+    verificationKey?: string;
+    verificationKeyFile?: string;
+    epoch?: number;
+    signingKeyFile?: string;
+  };
 }

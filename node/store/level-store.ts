@@ -5,6 +5,7 @@
  * A failed open never writes, deletes or rewrites data; LevelDB itself only adds its LOCK file
  * and rotates its info LOG when it opens a directory.
  */
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { systemClock } from '../runtime/clock.ts';
 import { createCertificateStore } from './certificate-store.ts';
@@ -18,8 +19,11 @@ import type { MeshStore } from './types.ts';
 
 export interface OpenMeshStoreOptions {
   dataDir: string;
-  /** Network name (e.g. "mainnet"); a data dir only ever serves the network it was created for. */
-  network: string;
+  /**
+   * Network name (e.g. "mainnet"); a data dir only ever serves the network it was created for.
+   * Omitted: open an existing store of whatever network it holds (inspection tools), never create one.
+   */
+  network?: string;
   /** Source of the meta record's creation time; the system clock by default. */
   clock?: { now(): number };
 }
@@ -27,6 +31,8 @@ export interface OpenMeshStoreOptions {
 export type LevelMeshStore = MeshStore & {
   /** The LevelDB directory, `<dataDir>/db`. */
   readonly path: string;
+  /** The network the store was created for. */
+  readonly network: string;
 };
 
 /** abstract-level wraps LevelDB's error (LEVEL_LOCKED, LEVEL_CORRUPTION, …) as the cause. */
@@ -42,6 +48,9 @@ function openError(location: string, e: unknown): StoreError {
 export async function openMeshStore(options: OpenMeshStoreOptions): Promise<LevelMeshStore> {
   const dataDir = resolve(options.dataDir);
   const location = join(dataDir, 'db');
+  if (options.network === undefined && !existsSync(join(location, 'CURRENT'))) {
+    throw new StoreError('NOT_A_STORE', `${dataDir} holds no mithril-mesh store`);
+  }
   const fresh = await prepareDirectories(dataDir, location);
   const db = createRootDb(location);
   try {
@@ -50,14 +59,17 @@ export async function openMeshStore(options: OpenMeshStoreOptions): Promise<Leve
     throw openError(location, e);
   }
   const sublevels = openSublevels(db);
+  let network: string;
   try {
-    await checkOrWriteMeta(db, sublevels, options.network, (options.clock ?? systemClock).now());
+    network = (await checkOrWriteMeta(db, sublevels, options.network, (options.clock ?? systemClock).now()))
+      .network;
   } catch (e) {
     await db.close();
     throw e;
   }
   return {
     path: location,
+    network,
     registrations: createRegistrationStore(sublevels),
     ownKeys: createOwnKeyStore(sublevels),
     signatures: createSignatureStore(sublevels),

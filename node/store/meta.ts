@@ -57,15 +57,19 @@ function decodeMeta(text: string): StoreMeta {
 /**
  * Checks the meta record of an open database against `network`, or writes it into a database
  * that holds no key at all (a new store, or one whose creation stopped before this write).
+ * Without `network`, accepts the store's own network and never writes.
  */
 export async function checkOrWriteMeta(
   db: RootDb,
   sublevels: Pick<Sublevels, 'meta'>,
-  network: string,
+  network: string | undefined,
   now: number,
 ): Promise<StoreMeta> {
   const text = await sublevels.meta.get(META_KEY);
-  if (text === undefined) {
+  if (text === undefined && network === undefined) {
+    throw new StoreError('NOT_A_STORE', `${db.location} holds no mithril-mesh store`);
+  }
+  if (text === undefined && network !== undefined) {
     const anyKey = await db.keys({ limit: 1 }).all();
     if (anyKey.length > 0) {
       throw new StoreError(
@@ -82,8 +86,8 @@ export async function checkOrWriteMeta(
     await sublevels.meta.put(META_KEY, json);
     return meta;
   }
-  const meta = decodeMeta(text);
-  if (meta.network !== network) {
+  const meta = decodeMeta(text!);
+  if (network !== undefined && meta.network !== network) {
     throw new StoreError(
       'FOREIGN_DATA_DIR',
       `${db.location} holds the store of network "${meta.network}", not "${network}"`,

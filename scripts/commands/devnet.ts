@@ -9,12 +9,15 @@ import type { Command } from './command.ts';
 import { CliUsageError, EXIT_FAILED, EXIT_OK } from './command.ts';
 import { DevnetProgress } from '../devnet/progress.ts';
 import type { DevnetPlan } from '../devnet/plan.ts';
-import { createOrLoadDevnet, writeNodeConfig } from '../devnet/plan.ts';
+import { GENESIS_EPOCH, createOrLoadDevnet, writeNodeConfig } from '../devnet/plan.ts';
+import { verifyDevnetChains } from '../devnet/verify.ts';
 import type { NodeProcess } from '../devnet/supervisor.ts';
 import { startNodeProcess, stopNodeProcesses } from '../devnet/supervisor.ts';
 import type { EventLine } from '../devnet/event-lines.ts';
 
 const DEFAULT_NODES = 5;
+/** Certified epochs before the devnet stops by itself (0: run until Ctrl-C). */
+const DEFAULT_EPOCHS = 3;
 /** 20 s epochs: registration, closing and signing fit with room for gossip on 2 cores. */
 const DEFAULT_EPOCH_SECONDS = 20;
 /** A node that has not said where it listens by then did not start. */
@@ -53,12 +56,22 @@ async function runDevnet(
     if (index === 1 && event.event === 'node:listening') listening?.(event);
     const line = progress.record(index, event);
     if (line) say(line);
+    if (lastEpoch !== undefined && progress.allHold(lastBeacons)) {
+      stop(`every node holds the certificates of epoch ${lastEpoch}`, EXIT_OK);
+    }
   };
   const onOutput = (index: number, line: string): void => io.err(`node ${index}: ${line}`);
 
   let stopping = false;
   let finish: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => (finish = resolve));
+  // The last certified epoch: the genesis carries the set recorded at GENESIS_EPOCH, certificates
+  // start in the next epoch.
+  const lastEpoch = epochs === undefined ? undefined : GENESIS_EPOCH + epochs;
+  const lastBeacons =
+    lastEpoch === undefined
+      ? []
+      : [`MithrilStakeDistribution(${lastEpoch})`, `CardanoStakeDistribution(${lastEpoch - 1})`];
   const stop = (why: string, code: number): void => {
     if (stopping) return;
     stopping = true;
@@ -78,9 +91,13 @@ async function runDevnet(
     epochTimer = setTimeout(
       () => {
         for (const line of progress.epochSummary(epoch)) say(line);
-        if (epochs !== undefined && epoch + 1 >= epochs)
-          stop(`epoch ${epoch} was the last one asked`, EXIT_OK);
-        else scheduleEpochEnd();
+        // A fallback: one more epoch than needed, then stop whatever the certificates.
+        if (lastEpoch !== undefined && epoch >= lastEpoch + 1) {
+          stop(
+            `epoch ${epoch} ended without every certificate of epoch ${lastEpoch} on every node`,
+            EXIT_FAILED,
+          );
+        } else scheduleEpochEnd();
       },
       Math.max(0, endsAt - Date.now()),
     );
@@ -114,7 +131,10 @@ async function runDevnet(
     scheduleEpochEnd();
     const code = await finished;
     say(`all nodes stopped; data in ${plan.dir}`);
-    return code;
+    if (lastEpoch === undefined) return code;
+    const verified = await verifyDevnetChains(plan);
+    for (const line of verified.lines) say(line);
+    return code === EXIT_OK && verified.ok ? EXIT_OK : EXIT_FAILED;
   } catch (e) {
     stop(`devnet failed: ${(e as Error).message}`, EXIT_FAILED);
     return finished;
@@ -131,8 +151,9 @@ export const devnetCommand: Command = {
   usage: [
     'usage: mithril-mesh devnet [--nodes N] [--epochs E] [--epoch-seconds S] [--data-dir DIR]',
     '',
-    `Defaults: ${DEFAULT_NODES} nodes, epochs of ${DEFAULT_EPOCH_SECONDS} s, data in ${DEFAULT_DATA_DIR}; runs until`,
-    'Ctrl-C, or until --epochs epochs have passed. Re-running with the same data dir resumes it.',
+    `Defaults: ${DEFAULT_NODES} nodes, ${DEFAULT_EPOCHS} certified epochs, epochs of ${DEFAULT_EPOCH_SECONDS} s, data in ${DEFAULT_DATA_DIR}.`,
+    'Stops once every node holds the certificates of the last epoch (--epochs 0: run until Ctrl-C),',
+    "then verifies each node's stored chain. Re-running with the same data dir resumes it.",
   ].join('\n'),
   async run(args, io) {
     const { values } = parseArgs({
@@ -152,6 +173,7 @@ export const devnetCommand: Command = {
       epochSeconds: positiveInt(values['epoch-seconds'], '--epoch-seconds', DEFAULT_EPOCH_SECONDS)!,
       now: Date.now(),
     });
-    return runDevnet(plan, positiveInt(values.epochs, '--epochs', undefined), io);
+    const epochs = values.epochs === '0' ? undefined : positiveInt(values.epochs, '--epochs', DEFAULT_EPOCHS);
+    return runDevnet(plan, epochs, io);
   },
 };

@@ -26,6 +26,7 @@ import type { BlsBackendName } from '../../protocol/crypto/bls/index.ts';
 import { loadBlsBackend } from '../../protocol/crypto/bls/index.ts';
 import { ProtocolError } from '../../protocol/errors.ts';
 import { signedEntityTypeToJson } from '../../protocol/message/signed-entity-type.ts';
+import { openMeshStore } from '../../node/store/index.ts';
 import type { Command } from './command.ts';
 import { CliUsageError, EXIT_FAILED, EXIT_OK } from './command.ts';
 
@@ -64,6 +65,27 @@ function entityLabel(certificate: Certificate): string {
       ? Object.values(beacon)
       : [beacon];
   return `${name}(${parts.map(String).join(',')})`;
+}
+
+/** The certificates a node stored in its data dir (the node must be stopped: LevelDB is locked while it runs). */
+export async function loadStoredCertificates(dataDir: string): Promise<Loaded[]> {
+  let store;
+  try {
+    store = await openMeshStore({ dataDir });
+  } catch (e) {
+    if (!(e instanceof ProtocolError)) throw e;
+    const hint = e.code === 'LOCKED' ? ' (is the node still running?)' : '';
+    throw new CliUsageError(`cannot open the store in ${dataDir}: ${e.message}${hint}`);
+  }
+  try {
+    return (await store.certificates.list()).map((certificate) => ({
+      ok: true,
+      label: certificate.hash,
+      certificate,
+    }));
+  } finally {
+    await store.close();
+  }
 }
 
 /** Reads an array of certificates or an object keyed by hash; each entry is decoded on its own. */
@@ -260,11 +282,12 @@ export const verifyChainCommand: Command = {
   name: 'verify-chain',
   summary: 'verify a certificate chain back to its genesis certificate',
   usage: [
-    'usage: mithril-mesh verify-chain --certificates FILE --genesis-vkey HEX_OR_FILE [--from HASH] [--json]',
-    '                                 [--backend mcl|noble]',
+    'usage: mithril-mesh verify-chain (--certificates FILE | --data-dir DIR) --genesis-vkey HEX_OR_FILE',
+    '                                 [--from HASH] [--json] [--backend mcl|noble]',
     '',
     'FILE holds certificates in the Mithril aggregator JSON format: an array, or an object keyed by',
-    'hash. The genesis key is 32-byte hex, or a genesis.vkey file (legacy JSON-hex or bundle form).',
+    "hash. DIR is a (stopped) node's data dir. The genesis key is 32-byte hex, or a genesis.vkey file",
+    '(legacy JSON-hex or bundle form).',
     'Exit status: 0 the whole chain verifies, 1 a certificate fails (its check is named), 2 bad input.',
   ].join('\n'),
   async run(args, io) {
@@ -272,6 +295,7 @@ export const verifyChainCommand: Command = {
       args,
       options: {
         certificates: { type: 'string' },
+        'data-dir': { type: 'string' },
         'genesis-vkey': { type: 'string' },
         from: { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -279,7 +303,9 @@ export const verifyChainCommand: Command = {
       },
       strict: true,
     });
-    if (!values.certificates) throw new CliUsageError('--certificates FILE is required');
+    if ((values.certificates === undefined) === (values['data-dir'] === undefined)) {
+      throw new CliUsageError('give exactly one of --certificates FILE and --data-dir DIR');
+    }
     if (!values['genesis-vkey']) throw new CliUsageError('--genesis-vkey HEX_OR_FILE is required');
     if (values.backend !== 'mcl' && values.backend !== 'noble') {
       throw new CliUsageError('--backend must be mcl or noble');
@@ -288,7 +314,11 @@ export const verifyChainCommand: Command = {
       backend: await loadBlsBackend(values.backend as BlsBackendName),
       genesisVerificationKey: readGenesisKey(values['genesis-vkey']),
     };
-    const loaded = loadCertificates(readCertificatesFile(values.certificates));
+    const loaded =
+      values.certificates !== undefined
+        ? loadCertificates(readCertificatesFile(values.certificates))
+        : await loadStoredCertificates(values['data-dir']!);
+    if (loaded.length === 0) throw new CliUsageError(`${values['data-dir']} holds no certificate`);
     const report = verifyLoadedCertificates(loaded, ctx, values.from);
     if (values.json) io.out(JSON.stringify(report, null, 2));
     else for (const line of formatChainReport(report)) io.out(line);

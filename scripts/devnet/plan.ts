@@ -4,6 +4,8 @@
  *
  *   <dir>/devnet.json                 manifest
  *   <dir>/stake-distribution.json     pool id -> stake, shared by every node
+ *   <dir>/genesis.vkey                the genesis verification key (legacy JSON-hex form)
+ *   <dir>/node-1/genesis.skey         the genesis signing key: node 1 creates the genesis (0600)
  *   <dir>/node-<i>/keys/              cold key, KES key, opcert (keygen layout)
  *   <dir>/node-<i>/config.json        the node's configuration
  *   <dir>/node-<i>/data/              LevelDB and the PeerId key
@@ -11,6 +13,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ProtocolParameters } from '../../protocol/message/protocol-parameters.ts';
+import { genesisSecretKeyToHex } from '../../node/aggregation/genesis.ts';
+import { ed25519KeyPairFromSeed } from '../../protocol/cardano/ed25519.ts';
+import { genesisVerificationKeyToLegacyHex } from '../../protocol/cardano/genesis-key.ts';
+import { systemRandom } from '../../protocol/crypto/random.ts';
 import { CliUsageError } from '../commands/command.ts';
 import { generateOperatorKeys } from '../commands/keygen.ts';
 
@@ -32,6 +38,8 @@ const SLOTS_PER_KES_PERIOD = 1000;
  * 2-core machine (TypeScript loading, WebAssembly, LevelDB, libp2p), and several start at once.
  */
 const GENESIS_DELAY_MS = 15_000;
+/** The first registration (made during epoch 0) is recorded at 1: the genesis carries that set. */
+export const GENESIS_EPOCH = 1;
 /** 1,000 ADA in lovelace: the unit of the devnet's stakes. */
 const STAKE_UNIT = 1_000_000_000n;
 
@@ -89,6 +97,11 @@ function nodeConfig(plan: DevnetPlan, index: number, bootstrap: string[]): Recor
     },
     protocol: m.parameters,
     p2p: { loopback: true },
+    genesis: {
+      verificationKeyFile: '../genesis.vkey',
+      epoch: GENESIS_EPOCH,
+      ...(index === 1 ? { signingKeyFile: './genesis.skey' } : {}),
+    },
   };
 }
 
@@ -130,6 +143,13 @@ export function createOrLoadDevnet(options: {
     mkdirSync(plan.nodeDir(i), { recursive: true, mode: 0o700 });
     manifest.poolIds.push(generateOperatorKeys(join(plan.nodeDir(i), 'keys')).poolId);
   }
+  // The devnet's genesis key: node 1 signs the genesis certificate; a real network keeps this key offline.
+  const genesisKeys = ed25519KeyPairFromSeed(systemRandom(32));
+  writeFileSync(join(plan.nodeDir(1), 'genesis.skey'), genesisSecretKeyToHex(genesisKeys.secretKey), {
+    mode: 0o600,
+  });
+  writeFileSync(join(dir, 'genesis.vkey'), genesisVerificationKeyToLegacyHex(genesisKeys.publicKey));
+  genesisKeys.secretKey.fill(0);
   const stakes = Object.fromEntries(manifest.poolIds.map((id, i) => [id, stakeOf(i).toString()]));
   writeFileSync(join(dir, 'stake-distribution.json'), JSON.stringify(stakes, null, 2) + '\n');
   writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + '\n');

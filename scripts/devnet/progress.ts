@@ -26,6 +26,10 @@ export class DevnetProgress {
   private readonly peers = new Map<number, number>();
   private readonly epochs = new Map<number, EpochFacts>();
   private readonly invalid = new Map<string, number>();
+  /** Beacon label -> its signing epoch, and node -> hash of the certificate that node keeps. */
+  private readonly certificates = new Map<string, { signingEpoch: number; byNode: Map<number, string> }>();
+  /** Beacons already announced as held by every node. */
+  private readonly agreed = new Set<string>();
 
   constructor(nodes: number) {
     this.nodes = nodes;
@@ -83,6 +87,21 @@ export class DevnetProgress {
         this.invalid.set(key, (this.invalid.get(key) ?? 0) + 1);
         return undefined;
       }
+      case 'certificate:stored': {
+        const data = line.data as { hash: string; entity: SignedEntityType; genesis: boolean };
+        const key = data.genesis ? 'genesis' : `${data.entity.type}(${data.entity.epoch})`;
+        if (!this.certificates.has(key)) {
+          this.certificates.set(key, { signingEpoch: epochWhenSigned(data.entity), byNode: new Map() });
+        }
+        const { byNode } = this.certificates.get(key)!;
+        byNode.set(node, data.hash);
+        const hashes = new Set(byNode.values());
+        if (byNode.size === this.listening.size && hashes.size === 1 && !this.agreed.has(key)) {
+          this.agreed.add(key);
+          return `certificate ${key} ${data.hash.slice(0, 16)}… held by all ${byNode.size} nodes`;
+        }
+        return undefined;
+      }
       case 'node:error':
         return `node ${node} error: ${(line.data as { message: string }).message}`;
       default:
@@ -98,6 +117,11 @@ export class DevnetProgress {
         ? `same AVK (sha256 ${digest([...avks][0]!)}) on all ${f.closedAvks.size} nodes`
         : `${avks.size} DIFFERENT AVKs across ${f.closedAvks.size} nodes`;
     return `registration for epoch ${epoch} closed: ${f.signers} signers, ${agreement}`;
+  }
+
+  /** True once every node holds the same certificate for each of `beacons` (labels like `MithrilStakeDistribution(4)`). */
+  allHold(beacons: string[]): boolean {
+    return beacons.every((key) => this.agreed.has(key));
   }
 
   /** The facts that concern epoch `epoch` (registrations recorded for epoch+1, beacons of epoch), as lines. */
@@ -119,6 +143,13 @@ export class DevnetProgress {
       const counts = [...byNode.values()].map((s) => s.size);
       lines.push(
         `  ${key}: ${Math.max(...counts)} signatures, held by ${byNode.size}/${this.listening.size} nodes (min ${Math.min(...counts)} per node)`,
+      );
+    }
+    for (const [key, { signingEpoch, byNode }] of this.certificates) {
+      if (signingEpoch !== epoch) continue;
+      const hashes = new Set(byNode.values());
+      lines.push(
+        `  certificate ${key}: held by ${byNode.size}/${this.listening.size} nodes, ${hashes.size} distinct`,
       );
     }
     if (this.invalid.size > 0) {

@@ -73,6 +73,7 @@ describe('node/config: loading', () => {
     p2p: { targetPeers: 8, maxPeers: 32, loopback: false },
     registration: { closeFraction: 0.6, reannounceSeconds: 180 },
     log: { level: 'info' },
+    genesis: { epoch: 1 },
   });
 
   it('reads a JSON file, applies defaults and resolves paths against its directory', async () => {
