@@ -54,6 +54,8 @@ export interface MeshNodeInit {
   chain?: ChainObserver;
   /** Per-node log names when several nodes share a process. */
   logger?: ComponentLogger;
+  /** Storm-control window of the aggregator (default: a twentieth of the epoch); 0 makes every aggregator publish at once. */
+  aggregatorWindowMs?: number;
 }
 
 /** Two minutes: far beyond gossip propagation (seconds) and gossipsub's own minimum. */
@@ -252,6 +254,7 @@ export class MeshNode {
                 publisher: gossip,
                 events,
                 clock,
+                ...(init.aggregatorWindowMs === undefined ? {} : { windowMs: init.aggregatorWindowMs }),
               })
             : undefined,
           genesis:

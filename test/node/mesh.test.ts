@@ -38,7 +38,7 @@ describe('the mesh: 10 nodes on TCP loopback', function () {
   });
   after(async () => {
     await injector?.stop();
-    await net?.stop();
+    await net?.remove();
   });
 
   it('each node, given one bootstrap address, finds at least 5 peers through the DHT', async () => {

@@ -4,7 +4,7 @@
  * start-up, node 0 as every other node's only bootstrap peer. Records every node's events from
  * the start so that tests can wait on facts that may already have happened.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeStakeDistributionFile } from '../../../node/chain/stake-distribution-file.ts';
@@ -15,6 +15,9 @@ import type { SignerIdentity } from '../../../node/identity/index.ts';
 import { createSimulatedIdentity } from '../../../node/identity/index.ts';
 import { MeshNode } from '../../../node/mesh-node.ts';
 import type { ProtocolParameters } from '../../../protocol/message/protocol-parameters.ts';
+import { genesisSecretKeyToHex } from '../../../node/aggregation/genesis.ts';
+import { ed25519KeyPairFromSeed } from '../../../protocol/cardano/ed25519.ts';
+import { bytesToHex } from '../../../protocol/encoding/bytes.ts';
 
 export const TEST_NETWORK = 'testnet';
 
@@ -26,7 +29,14 @@ export interface TestNetworkOptions {
   parameters: ProtocolParameters;
   closeFraction?: number;
   targetPeers?: number;
+  /** Certificates on: a genesis key whose signing half node 0 holds (it creates the genesis). */
+  genesis?: boolean;
+  /** The aggregators' storm-control window (0: all publish at once). */
+  aggregatorWindowMs?: number;
 }
+
+/** The genesis epoch: its AVK is the set recorded at 1 (registered during epoch 0). */
+export const TEST_GENESIS_EPOCH = 1;
 
 type Recorded = { [K in MeshEventName]: { name: K; payload: MeshEventMap[K] } }[MeshEventName];
 
@@ -40,6 +50,9 @@ export class TestNetwork {
   private readonly history: Recorded[][] = [];
   private readonly waiters: (() => void)[][] = [];
   private bootstrap: string[] = [];
+  /** The genesis verification key (hex), when certificates are on. */
+  readonly genesisVerificationKey: string | undefined;
+  private readonly genesisSigningKeyFile: string;
 
   private constructor(options: TestNetworkOptions) {
     this.options = options;
@@ -49,6 +62,12 @@ export class TestNetwork {
     this.identities = Array.from({ length: options.nodes }, (_, i) =>
       createSimulatedIdentity(new Uint8Array(32).fill(i + 1)),
     );
+    this.genesisSigningKeyFile = join(this.root, 'genesis.skey');
+    if (options.genesis) {
+      const keys = ed25519KeyPairFromSeed(new Uint8Array(32).fill(77));
+      writeFileSync(this.genesisSigningKeyFile, genesisSecretKeyToHex(keys.secretKey), { mode: 0o600 });
+      this.genesisVerificationKey = bytesToHex(keys.publicKey);
+    }
   }
 
   static async start(options: TestNetworkOptions): Promise<TestNetwork> {
@@ -90,12 +109,27 @@ export class TestNetwork {
       protocol: o.parameters,
       p2p: { loopback: true, targetPeers: o.targetPeers ?? 6 },
       registration: { closeFraction: o.closeFraction ?? 0.6 },
+      ...(this.genesisVerificationKey === undefined
+        ? {}
+        : {
+            genesis: {
+              verificationKey: this.genesisVerificationKey,
+              epoch: TEST_GENESIS_EPOCH,
+              ...(index === 0 ? { signingKeyFile: this.genesisSigningKeyFile } : {}),
+            },
+          }),
     });
   }
 
   /** A node (not started) for `index`, on its data dir; its events are recorded. */
   async createNode(index: number): Promise<MeshNode> {
-    const node = await MeshNode.create({ config: this.config(index), identities: [this.identities[index]!] });
+    const node = await MeshNode.create({
+      config: this.config(index),
+      identities: [this.identities[index]!],
+      ...(this.options.aggregatorWindowMs === undefined
+        ? {}
+        : { aggregatorWindowMs: this.options.aggregatorWindowMs }),
+    });
     this.history[index] ??= [];
     this.waiters[index] ??= [];
     node.events.onAny((name, payload) => {
@@ -144,8 +178,17 @@ export class TestNetwork {
     return this.genesisTimeMs + epoch * this.options.epochLengthMs;
   }
 
+  /** Stops every node (data dirs are kept until `remove`). */
   async stop(): Promise<void> {
     await Promise.allSettled(this.nodes.map((n) => n.stop()));
+  }
+
+  dataDir(index: number): string {
+    return this.config(index).dataDir;
+  }
+
+  async remove(): Promise<void> {
+    await this.stop();
     rmSync(this.root, { recursive: true, force: true });
   }
 }

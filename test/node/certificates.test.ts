@@ -1,0 +1,204 @@
+/**
+ * Issue acceptance for certificates: 7 real nodes over TCP loopback, every one an aggregator,
+ * all racing (storm window 0). They must end with one chain, keep certifying with 2 nodes down,
+ * never keep a forged certificate, and leave data dirs that verify-chain accepts.
+ */
+import { expect } from 'chai';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import type { PrivateKey } from '@libp2p/interface';
+import { preferenceKey } from '../../node/aggregation/builder.ts';
+import { encodeCertificateGossip } from '../../node/aggregation/certificate-message.ts';
+import { topicName } from '../../node/gossip/topics.ts';
+import type { MeshHost } from '../../node/p2p/index.ts';
+import { createHost } from '../../node/p2p/index.ts';
+import type { Certificate } from '../../protocol/certificate/index.ts';
+import { computeCertificateHash } from '../../protocol/certificate/index.ts';
+import type { SignedEntityType } from '../../protocol/message/signed-entity-type.ts';
+import { main } from '../../scripts/cli.ts';
+import { TEST_NETWORK, TestNetwork } from './support/network.ts';
+
+const NODES = 7;
+/** 8 s epochs: registration closes 4.8 s in; a round of signatures and certificates takes ~1 s here. */
+const EPOCH_MS = 8000;
+const msd = (epoch: number): SignedEntityType => ({ type: 'MithrilStakeDistribution', epoch });
+const csd = (epoch: number): SignedEntityType => ({ type: 'CardanoStakeDistribution', epoch });
+const same = (a: SignedEntityType, b: SignedEntityType): boolean => a.type === b.type && a.epoch === b.epoch;
+
+describe('certificates across the mesh: 7 nodes, any node aggregates', function () {
+  this.timeout(240_000);
+  let net: TestNetwork;
+  let injector: MeshHost | undefined;
+
+  before(async () => {
+    net = await TestNetwork.start({
+      nodes: NODES,
+      epochLengthMs: EPOCH_MS,
+      genesisDelayMs: 6000,
+      parameters: { k: 40, m: 100, phiF: 0.8 },
+      genesis: true,
+      aggregatorWindowMs: 0,
+    });
+  });
+  after(async () => {
+    await injector?.stop();
+    await net?.remove();
+  });
+
+  /** The hash node `index` keeps for `beacon`: the last one it stored (a preferred one replaces a first one). */
+  const kept = (index: number, beacon: SignedEntityType): string | undefined =>
+    net
+      .events(index, 'certificate:stored')
+      .filter((e) => !e.genesis && same(e.entity, beacon))
+      .at(-1)?.hash;
+  const untilSameEverywhere = async (beacons: SignedEntityType[], nodes: number[]): Promise<void> => {
+    const agreed = (): boolean =>
+      beacons.every((b) => {
+        const hashes = nodes.map((i) => kept(i, b));
+        return hashes[0] !== undefined && hashes.every((h) => h === hashes[0]);
+      });
+    await Promise.all(
+      nodes.map((i) => net.until(i, agreed, `the same certificates on nodes ${nodes.join(',')}`)),
+    );
+  };
+
+  it('creates the genesis certificate once and every node keeps it', async () => {
+    await net.untilAll((i) => net.events(i, 'certificate:stored').some((e) => e.genesis), 'the genesis');
+    const hashes = new Set(
+      net.nodes.map((_, i) => net.events(i, 'certificate:stored').find((e) => e.genesis)!.hash),
+    );
+    expect(hashes.size).to.equal(1);
+  });
+
+  it('certifies both entity types of epoch 2 with one certificate per beacon on every node, although all aggregators raced', async () => {
+    const all = net.nodes.map((_, i) => i);
+    await untilSameEverywhere([msd(2), csd(1)], all);
+    for (const beacon of [msd(2), csd(1)]) {
+      const published = new Set(
+        all.flatMap((i) =>
+          net
+            .events(i, 'certificate:published')
+            .filter((e) => same(e.entity, beacon))
+            .map((e) => e.hash),
+        ),
+      );
+      // Any number of aggregators may publish (here they all reach quorum at once), yet each node
+      // keeps exactly one certificate for the beacon, the same everywhere.
+      expect(published.size, `${beacon.type} certificates published`).to.be.at.least(1);
+      const stored = await Promise.all(net.nodes.map((n) => n.store.certificates.getByBeacon(beacon)));
+      expect(new Set(stored.map((c) => c?.hash)).size).to.equal(1);
+      expect(stored[0]!.hash).to.equal(kept(0, beacon));
+    }
+  });
+
+  it('keeps certifying when 2 of 7 nodes die after registering', async () => {
+    // The set recorded at 3 (signers of epoch 4) includes nodes 5 and 6; they stop once it closed.
+    await net.untilAll(
+      (i) => net.events(i, 'registration:closed').some((e) => e.epoch === 3),
+      'epoch 3 closed',
+    );
+    await net.nodes[5]!.stop();
+    await net.nodes[6]!.stop();
+    const alive = [0, 1, 2, 3, 4];
+    await untilSameEverywhere([msd(3), csd(2), msd(4), csd(3)], alive);
+    const signers = (await net.nodes[0]!.store.certificates.getByBeacon(msd(4)))!.metadata.signers;
+    const dead = new Set([net.identities[5]!.partyId, net.identities[6]!.partyId]);
+    expect(signers.some((s) => dead.has(s.partyId))).to.equal(false);
+  });
+
+  it('judges forged certificates (IGNORE when not preferred, REJECT after verification otherwise); no node keeps them', async () => {
+    const target = net.nodes[0]!;
+    const genuine = (await target.store.certificates.getByBeacon(msd(4)))!;
+    expect(genuine.signature.type).to.equal('multi');
+    const proof = genuine.signature.type === 'multi' ? genuine.signature.multiSignature : undefined;
+    const rehash = (c: Certificate): Certificate => ({ ...c, hash: computeCertificateHash(c) });
+    const forgedMetadata = rehash({
+      ...genuine,
+      metadata: { ...genuine.metadata, sealedAt: genuine.metadata.sealedAt + 1n },
+    });
+    // A forged multi-signature whose preference key beats the genuine one: it cannot be dismissed
+    // as not preferred, so it goes through full verification (σ of signature i replaced by σ of j).
+    const sigs = proof!.signatures;
+    let forgedSignature: Certificate | undefined;
+    for (let i = 0; i < sigs.length && forgedSignature === undefined; i++) {
+      for (let j = 0; j < sigs.length && forgedSignature === undefined; j++) {
+        if (i === j) continue;
+        const multiSignature = {
+          ...proof!,
+          signatures: sigs.map((s, n) =>
+            n === i ? { ...s, sig: { ...s.sig, sigma: sigs[j]!.sig.sigma } } : s,
+          ),
+        };
+        if (preferenceKey(multiSignature) < preferenceKey(proof!)) {
+          forgedSignature = rehash({
+            ...genuine,
+            signature: { type: 'multi', signedEntityType: msd(4), multiSignature },
+          });
+        }
+      }
+    }
+    expect(forgedSignature, 'a forgery preferred over the genuine certificate').to.not.equal(undefined);
+    injector = await createHost({
+      network: TEST_NETWORK,
+      privateKey: (await generateKeyPair('Ed25519')) as unknown as PrivateKey,
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      bootstrap: [target.multiaddrs().find((a) => a.includes('/127.0.0.1/'))!],
+      loopback: true,
+      maxConnections: 20,
+      seenTtlMs: 120_000,
+      rejectCount: () => 0,
+      isBanned: () => false,
+    });
+    await injector.start();
+    const topic = topicName(TEST_NETWORK, { kind: 'certificate', entityType: 'MithrilStakeDistribution' });
+    injector.services.pubsub.subscribe(topic);
+    const injectorId = injector.peerId.toString();
+    await net.until(
+      0,
+      () => target.host.services.pubsub.getSubscribers(topic).some((p) => p.toString() === injectorId),
+      'the injector subscribed',
+    );
+    for (const forged of [forgedMetadata, forgedSignature!]) {
+      await injector.services.pubsub.publish(topic, encodeCertificateGossip(forged).bytes);
+    }
+    const rejected = (): number =>
+      [...target.gossip.counters()]
+        .filter(([k]) => k.startsWith('certificate:reject:'))
+        .reduce((a, [, v]) => a + v, 0);
+    await net.until(0, () => rejected() >= 2, 'both forgeries rejected');
+    for (const node of net.nodes.slice(0, 5)) {
+      expect(await node.store.certificates.get(forgedMetadata.hash)).to.equal(undefined);
+      expect(await node.store.certificates.get(forgedSignature!.hash)).to.equal(undefined);
+      expect((await node.store.certificates.getByBeacon(msd(4)))!.hash).to.equal(genuine.hash);
+    }
+  });
+
+  it('leaves data dirs whose chains verify-chain accepts; the live nodes hold the same chain', async () => {
+    await net.stop();
+    const chains = new Set<string>();
+    for (let i = 0; i < NODES; i++) {
+      const out: string[] = [];
+      const status = await main(
+        [
+          'verify-chain',
+          '--data-dir',
+          net.dataDir(i),
+          '--genesis-vkey',
+          net.genesisVerificationKey!,
+          '--json',
+        ],
+        { out: (l) => out.push(l), err: (l) => out.push(l) },
+      );
+      expect(status, `node ${i}: ${out.join('\n')}`).to.equal(0);
+      const report = JSON.parse(out.join('\n')) as { certificates: { hash: string }[] };
+      if (i < 5)
+        chains.add(
+          report.certificates
+            .map((c) => c.hash)
+            .sort()
+            .join(','),
+        );
+      expect(report.certificates.length, `node ${i}`).to.be.at.least(i < 5 ? 7 : 3);
+    }
+    expect(chains.size).to.equal(1);
+  });
+});
