@@ -21,6 +21,7 @@ import {
   CertificateSync,
   CertificateValidator,
   DevnetGenesis,
+  RegistrationAgreement,
   createCertificateHandlers,
   readGenesisSecretKey,
 } from './aggregation/index.ts';
@@ -37,6 +38,7 @@ import type { MeshHost } from './p2p/index.ts';
 import { createHost, createRequestResponse, loadOrCreatePeerKey } from './p2p/index.ts';
 import { RegistrationService } from './registration/service.ts';
 import type { Clock } from './runtime/clock.ts';
+import { StatusFile } from './status.ts';
 import { systemClock } from './runtime/clock.ts';
 import { SigningService } from './signing/service.ts';
 import type { LevelMeshStore } from './store/index.ts';
@@ -58,6 +60,8 @@ export interface MeshNodeInit {
   aggregatorWindowMs?: number;
 }
 
+/** An adoption that found no peer with the certified set is retried every twentieth of an epoch. */
+const AGREEMENT_RETRIES_PER_EPOCH = 20;
 /** Two minutes: far beyond gossip propagation (seconds) and gossipsub's own minimum. */
 const GOSSIP_SEEN_TTL_MS = 120_000;
 /** Pulls are worth a try a few times per epoch, but not more often than every 2 minutes. */
@@ -74,6 +78,7 @@ export interface CertificateLayer {
   validator: CertificateValidator;
   aggregator: AggregatorService | undefined;
   genesis: DevnetGenesis | undefined;
+  agreement: RegistrationAgreement;
 }
 
 function genesisVerificationKey(config: NodeConfig): Uint8Array | undefined {
@@ -99,6 +104,7 @@ export class MeshNode {
   /** The certificate layer, when a genesis verification key is configured. */
   readonly certificates: CertificateLayer | undefined;
   private readonly ownedChain: DevnetChain | undefined;
+  private readonly statusFile: StatusFile;
   private running = false;
 
   private constructor(parts: {
@@ -114,6 +120,7 @@ export class MeshNode {
     signing: SigningService;
     identities: SignerIdentity[];
     certificates: CertificateLayer | undefined;
+    clock: Clock;
   }) {
     this.config = parts.config;
     this.events = parts.events;
@@ -127,6 +134,15 @@ export class MeshNode {
     this.signing = parts.signing;
     this.identities = parts.identities;
     this.certificates = parts.certificates;
+    this.statusFile = new StatusFile({
+      dataDir: parts.config.dataDir,
+      network: parts.config.network,
+      peerId: parts.host.peerId.toString(),
+      events: parts.events,
+      clock: parts.clock,
+      currentEpoch: () => parts.chain.currentEpoch(),
+      connectedPeers: () => parts.host.getPeers().length,
+    });
   }
 
   /** Builds every component; nothing listens or runs until `start`. The store is closed on failure. */
@@ -257,6 +273,13 @@ export class MeshNode {
                 ...(init.aggregatorWindowMs === undefined ? {} : { windowMs: init.aggregatorWindowMs }),
               })
             : undefined,
+          agreement: new RegistrationAgreement({
+            certificates: certificateChain,
+            registration,
+            events,
+            clock,
+            retryMs: epochLengthMs / AGREEMENT_RETRIES_PER_EPOCH,
+          }),
           genesis:
             config.genesis.signingKeyFile === undefined
               ? undefined
@@ -298,6 +321,7 @@ export class MeshNode {
         signing,
         identities,
         certificates,
+        clock,
       });
     } catch (e) {
       ownedChain?.stop();
@@ -324,6 +348,7 @@ export class MeshNode {
     for (const handler of this.signing.handlers) this.gossip.register(handler);
     const certificates = this.certificates;
     if (certificates !== undefined) {
+      certificates.agreement.start();
       await certificates.sync.start();
       for (const handler of createCertificateHandlers({
         entityTypes: this.config.signedEntityTypes,
@@ -341,6 +366,7 @@ export class MeshNode {
     await this.signing.start();
     await certificates?.aggregator?.start();
     await certificates?.genesis?.start();
+    this.statusFile.start();
   }
 
   private readonly onPeerConnect = (event: CustomEvent<{ toString(): string }>): void => {
@@ -358,7 +384,9 @@ export class MeshNode {
       return;
     }
     this.running = false;
+    this.statusFile.stop();
     this.host.removeEventListener('peer:connect', this.onPeerConnect);
+    this.certificates?.agreement.stop();
     await this.certificates?.genesis?.stop();
     await this.certificates?.aggregator?.stop();
     await this.signing.stop();

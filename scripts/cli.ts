@@ -9,9 +9,17 @@ import { devnetCommand } from './commands/devnet.ts';
 import { genesisCommand } from './commands/genesis.ts';
 import { keygenCommand } from './commands/keygen.ts';
 import { startCommand } from './commands/start.ts';
+import { statusCommand } from './commands/status.ts';
 import { verifyChainCommand } from './commands/verify-chain.ts';
 
-const COMMANDS: Command[] = [startCommand, devnetCommand, verifyChainCommand, genesisCommand, keygenCommand];
+const COMMANDS: Command[] = [
+  startCommand,
+  devnetCommand,
+  verifyChainCommand,
+  statusCommand,
+  genesisCommand,
+  keygenCommand,
+];
 
 const consoleIo: CliIo = {
   out: (line) => process.stdout.write(line + '\n'),

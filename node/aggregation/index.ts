@@ -48,3 +48,5 @@ export type { CertificateSyncOptions } from './sync.ts';
 export { CertificateSync, MAX_ANCESTORS, REQUEST_TIMEOUT_MS } from './sync.ts';
 export type { CertificateValidatorOptions, ValidationMode } from './validator.ts';
 export { CertificateValidator } from './validator.ts';
+export type { RegistrationAgreementOptions } from './registration-agreement.ts';
+export { RegistrationAgreement } from './registration-agreement.ts';

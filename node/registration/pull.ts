@@ -23,15 +23,19 @@ export const MAX_REQUEST_POOLS = 4096;
 /** Registrations per response: 512 × 801 B ≈ 410 KB; a requester lacking more asks again. */
 export const MAX_REGISTRATIONS_PER_RESPONSE = 512;
 export const MAX_REQUEST_BYTES = EPOCH_BYTES + COUNT_BYTES + MAX_REQUEST_POOLS * POOL_ID_HASH_BYTES;
-export const MAX_RESPONSE_BYTES =
-  COUNT_BYTES + MAX_REGISTRATIONS_PER_RESPONSE * (LENGTH_BYTES + REGISTRATION_MESSAGE_BYTES);
+export const MAX_RESPONSE_BYTES = messageListBytes(MAX_REGISTRATIONS_PER_RESPONSE);
 
-/** `/mithril-mesh/<network>/registrations/1.0.0`. */
-export function registrationsProtocol(network: string): string {
+/** `/mithril-mesh/<network>/<name>/<version>`; throws INVALID_OPTIONS on an invalid network name. */
+export function meshProtocol(network: string, name: string, version: string): string {
   if (!isValidNetworkName(network)) {
     throw new RegistrationServiceError('INVALID_OPTIONS', `invalid network name ${JSON.stringify(network)}`);
   }
-  return `/mithril-mesh/${network}/${PROTOCOL_NAME}/${PROTOCOL_VERSION}`;
+  return `/mithril-mesh/${network}/${name}/${version}`;
+}
+
+/** `/mithril-mesh/<network>/registrations/1.0.0`. */
+export function registrationsProtocol(network: string): string {
+  return meshProtocol(network, PROTOCOL_NAME, PROTOCOL_VERSION);
 }
 
 export interface RegistrationsRequest {
@@ -71,10 +75,22 @@ export function decodeRegistrationsRequest(bytes: Uint8Array): RegistrationsRequ
   return { epoch: Number(epoch), known };
 }
 
+/** Bytes of a response of `count` registration messages: what a requester must accept. */
+export function messageListBytes(count: number): number {
+  return COUNT_BYTES + count * (LENGTH_BYTES + REGISTRATION_MESSAGE_BYTES);
+}
+
+/** `count u32 ‖ count × (length u32 ‖ message)`, the response frame of both protocols. */
+export function encodeMessageList(messages: readonly Uint8Array[]): Uint8Array {
+  return concatBytes(
+    u32BE(messages.length, 'count'),
+    ...messages.flatMap((m) => [u32BE(m.length, 'length'), m]),
+  );
+}
+
 /** Sends at most `MAX_REGISTRATIONS_PER_RESPONSE` messages (the first ones). */
 export function encodeRegistrationsResponse(messages: readonly Uint8Array[]): Uint8Array {
-  const sent = messages.slice(0, MAX_REGISTRATIONS_PER_RESPONSE);
-  return concatBytes(u32BE(sent.length, 'count'), ...sent.flatMap((m) => [u32BE(m.length, 'length'), m]));
+  return encodeMessageList(messages.slice(0, MAX_REGISTRATIONS_PER_RESPONSE));
 }
 
 /**
@@ -83,10 +99,15 @@ export function encodeRegistrationsResponse(messages: readonly Uint8Array[]): Ui
  * and validated by the caller.
  */
 export function decodeRegistrationsResponse(bytes: Uint8Array): Uint8Array[] {
+  return decodeMessageList(bytes, MAX_REGISTRATIONS_PER_RESPONSE);
+}
+
+/** `decodeRegistrationsResponse` with another bound on the count. */
+export function decodeMessageList(bytes: Uint8Array, maxCount: number): Uint8Array[] {
   if (bytes.length < COUNT_BYTES) malformed('MALFORMED_RESPONSE', 'response is truncated');
   const count = Number(readUnsignedBE(bytes, 0, COUNT_BYTES));
-  if (count > MAX_REGISTRATIONS_PER_RESPONSE) {
-    malformed('MALFORMED_RESPONSE', `response holds ${count} registrations`);
+  if (count > maxCount) {
+    malformed('MALFORMED_RESPONSE', `response holds ${count} registrations, above ${maxCount}`);
   }
   const messages: Uint8Array[] = [];
   let offset = COUNT_BYTES;

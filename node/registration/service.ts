@@ -7,6 +7,10 @@
  * set closes (STM order, AVK), is stored and `registration:closed` is emitted. Accepted messages
  * are stored as their exact bytes, so a restarted node resumes with them, re-announces its stored
  * registration instead of registering again, and serves byte-identical messages.
+ *
+ * When a certificate certifies another set than the one a node closed, `adoptCertifiedSet`
+ * replaces it with the certified one, fetched whole from peers through the `closed-registrations`
+ * protocol (docs/node-design.md, "When views differ").
  */
 import { logger } from '@libp2p/logger';
 import type { Logger } from '@libp2p/logger';
@@ -16,7 +20,8 @@ import { generateSecretKey } from '../../protocol/crypto/bls/index.ts';
 import type { BlsBackend } from '../../protocol/crypto/bls/index.ts';
 import type { RandomSource } from '../../protocol/crypto/random.ts';
 import { bytesToHex, equalBytes } from '../../protocol/encoding/bytes.ts';
-import { ClosedKeyRegistration } from '../../protocol/stm/index.ts';
+import { ClosedKeyRegistration, RegistrationError } from '../../protocol/stm/index.ts';
+import type { AggregateVerificationKey } from '../../protocol/stm/index.ts';
 import type { ChainObserver } from '../chain/observer.ts';
 import { GossipValidationError } from '../gossip/errors.ts';
 import type { GossipPublisher, TopicHandler } from '../gossip/handler.ts';
@@ -25,6 +30,16 @@ import type { MeshEvents } from '../events.ts';
 import type { RequestResponse } from '../p2p/request-response.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { ClosedRegistrationRecord, OwnKeyStore, RegistrationStore } from '../store/types.ts';
+import {
+  MAX_CLOSED_SET_REGISTRATIONS,
+  MAX_CLOSED_SET_RESPONSE_BYTES,
+  CLOSED_SET_REQUEST_BYTES,
+  closedRegistrationsProtocol,
+  decodeClosedSetRequest,
+  decodeClosedSetResponse,
+  encodeClosedSetRequest,
+  encodeClosedSetResponse,
+} from './closed-set.ts';
 import { RegistrationServiceError } from './errors.ts';
 import type { RegistrantIdentity } from './identity.ts';
 import type { RegistrationMessage } from './message.ts';
@@ -40,7 +55,7 @@ import {
   encodeRegistrationsResponse,
   registrationsProtocol,
 } from './pull.ts';
-import { RegistrationBook } from './state.ts';
+import { EpochRegistrations, RegistrationBook } from './state.ts';
 import { TimerSet } from './timers.ts';
 import { RegistrationValidator, sameKey } from './validator.ts';
 import type { RegistrationView, SignerSet } from './view.ts';
@@ -69,6 +84,10 @@ export interface RegistrationServiceOptions {
   pullPeers?: number;
   /** Timeout of one `registrations` request, ms. */
   requestTimeoutMs?: number;
+  /** Connected peers asked in turn for a certified set by one adoption. */
+  adoptionPeers?: number;
+  /** Timeout of one `closed-registrations` request, ms. */
+  closedSetTimeoutMs?: number;
   /** Defaults to `logger('mithril-mesh:registration')`; pass one to tell nodes apart. */
   log?: Logger;
 }
@@ -82,7 +101,23 @@ export const REGISTRATION_DEFAULTS = {
   pullPeers: 3,
   /** A full response (≈ 410 KB) crosses a slow link well within this. */
   requestTimeoutMs: 10_000,
+  /**
+   * Most peers hold the certified set (a quorum signed under it); a few in turn get past those
+   * sharing this node's view, and the caller retries later.
+   */
+  adoptionPeers: 4,
+  /**
+   * A full closed set (≈ 3.3 MB) in 20 s needs ≈ 1.3 Mbit/s; below the responder's 30 s
+   * (`RESPONDER_TIMEOUT_MS`, node/p2p/streams.ts), so that the requester gives up first.
+   */
+  closedSetTimeoutMs: 20_000,
 } as const;
+
+/**
+ * What `adoptCertifiedSet` did: the node's closed set already had the certified AVK; it was
+ * replaced by a peer's set with that AVK; or no peer asked had it (try again later).
+ */
+export type AdoptionResult = 'matched' | 'adopted' | 'unavailable';
 
 /** Signing in E uses the set recorded at E − 1, late certificates of E − 1 the one at E − 2. */
 const RETAINED_PAST_EPOCHS = 2;
@@ -91,6 +126,8 @@ const MAX_PULL_PAGES = Math.ceil(MAX_REQUEST_POOLS / MAX_REGISTRATIONS_PER_RESPO
 const REGISTRATION_TOPIC: MeshTopic = { kind: 'registration' };
 /** Bytes of randomness per peer choice (a u32). */
 const PEER_DRAW_BYTES = 4;
+/** A peer's clock may be one epoch ahead (as the validator's FUTURE_EPOCH tolerance). */
+const ADOPTION_FUTURE_EPOCHS = 1;
 
 interface OwnKey {
   secretKey: bigint;
@@ -104,7 +141,17 @@ function positive(value: number, name: string): number {
   return value;
 }
 
-/** The signer set of `entries`; undefined when their total stake is 0 (STM cannot close it). */
+function count(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RegistrationServiceError('INVALID_OPTIONS', `${name} must be a count, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * The signer set of `entries`; undefined when their total stake is 0 (STM cannot close it).
+ * Throws `RegistrationError` on a duplicate key or a total stake above u64.
+ */
 function buildSignerSet(
   epoch: number,
   entries: readonly { partyId: string; vk: Uint8Array; stake: bigint }[],
@@ -116,6 +163,24 @@ function buildSignerSet(
   return { epoch, registration, partyIds };
 }
 
+/** Identifies a closed-set entry: the pool and its key. */
+const entryKey = (partyId: string, vk: Uint8Array): string => `${partyId}/${bytesToHex(vk)}`;
+
+/** The record of a closed set (entries in signer-index order; none when nothing closed). */
+function closedRecord(
+  epoch: number,
+  signerSet: SignerSet | undefined,
+  closedAtMs: number,
+): ClosedRegistrationRecord {
+  const entries =
+    signerSet?.registration.entries.map((e, i) => ({
+      partyId: signerSet.partyIds[i]!,
+      vk: e.vk,
+      stake: e.stake,
+    })) ?? [];
+  return { epoch, entries, closedAtMs };
+}
+
 export class RegistrationService implements RegistrationView {
   /** The handler to give the gossip layer for the registration topic. */
   readonly topicHandler: TopicHandler<RegistrationMessage>;
@@ -124,7 +189,10 @@ export class RegistrationService implements RegistrationView {
   private readonly pullIntervalMs: number;
   private readonly pullPeers: number;
   private readonly requestTimeoutMs: number;
+  private readonly adoptionPeers: number;
+  private readonly closedSetTimeoutMs: number;
   private readonly protocol: string;
+  private readonly closedSetProtocol: string;
   private readonly ownParties: ReadonlySet<string>;
   private readonly log: Logger;
   private readonly book = new RegistrationBook();
@@ -132,6 +200,10 @@ export class RegistrationService implements RegistrationView {
   private readonly validator: RegistrationValidator;
   private readonly timers: TimerSet;
   private readonly tasks = new Set<Promise<void>>();
+  /** Per recording epoch, the tail of its closing and adoptions: they run one at a time. */
+  private readonly epochWork = new Map<number, Promise<void>>();
+  /** The adoption queued or running per recording epoch, with the certified AVK it looks for. */
+  private readonly adoptions = new Map<number, { avk: string; result: Promise<AdoptionResult> }>();
   private abort = new AbortController();
   private running = false;
 
@@ -152,13 +224,12 @@ export class RegistrationService implements RegistrationView {
       options.requestTimeoutMs ?? REGISTRATION_DEFAULTS.requestTimeoutMs,
       'requestTimeoutMs',
     );
-    this.pullPeers = options.pullPeers ?? REGISTRATION_DEFAULTS.pullPeers;
-    if (!Number.isSafeInteger(this.pullPeers) || this.pullPeers < 0) {
-      throw new RegistrationServiceError(
-        'INVALID_OPTIONS',
-        `pullPeers must be a count, got ${this.pullPeers}`,
-      );
-    }
+    this.closedSetTimeoutMs = positive(
+      options.closedSetTimeoutMs ?? REGISTRATION_DEFAULTS.closedSetTimeoutMs,
+      'closedSetTimeoutMs',
+    );
+    this.pullPeers = count(options.pullPeers ?? REGISTRATION_DEFAULTS.pullPeers, 'pullPeers');
+    this.adoptionPeers = count(options.adoptionPeers ?? REGISTRATION_DEFAULTS.adoptionPeers, 'adoptionPeers');
     const parties = new Set<string>();
     for (const identity of options.identities) {
       if (poolIdFromColdVerificationKey(identity.opCert.coldVk) !== identity.partyId) {
@@ -175,6 +246,7 @@ export class RegistrationService implements RegistrationView {
     this.options = options;
     this.ownParties = parties;
     this.protocol = registrationsProtocol(options.network);
+    this.closedSetProtocol = closedRegistrationsProtocol(options.network);
     this.log = options.log ?? logger('mithril-mesh:registration');
     this.timers = new TimerSet(options.clock);
     this.validator = new RegistrationValidator({
@@ -221,15 +293,20 @@ export class RegistrationService implements RegistrationView {
   }
 
   /**
-   * Loads what the store holds of the retained epochs, answers `registrations` requests and
-   * runs the current epoch (registering the identities if its registration is still open).
+   * Loads what the store holds of the retained epochs, answers `registrations` and
+   * `closed-registrations` requests and runs the current epoch (registering the identities if
+   * its registration is still open).
    */
   async start(): Promise<void> {
     if (this.running) return;
     const epoch = this.options.chain.currentEpoch();
     await this.load(epoch);
-    await this.options.requestResponse.handle(this.protocol, (request) => this.serve(request), {
+    const { requestResponse } = this.options;
+    await requestResponse.handle(this.protocol, (request) => this.serve(request), {
       maxRequestBytes: MAX_REQUEST_BYTES,
+    });
+    await requestResponse.handle(this.closedSetProtocol, (request) => this.serveClosedSet(request), {
+      maxRequestBytes: CLOSED_SET_REQUEST_BYTES,
     });
     this.abort = new AbortController();
     this.running = true;
@@ -243,10 +320,11 @@ export class RegistrationService implements RegistrationView {
     this.timers.clear();
     this.abort.abort();
     await this.options.requestResponse.unhandle(this.protocol);
+    await this.options.requestResponse.unhandle(this.closedSetProtocol);
     await this.whenIdle();
   }
 
-  /** Resolves once every task started so far (registering, pulling, closing) has finished. */
+  /** Resolves once every task started so far (registering, pulling, closing, adopting) has finished. */
   async whenIdle(): Promise<void> {
     while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
   }
@@ -265,6 +343,11 @@ export class RegistrationService implements RegistrationView {
     this.ownKeys.clear();
     for (let r = oldest; r <= epoch + 1; r++) {
       const state = this.book.at(r);
+      const record = await registrations.getClosed(r);
+      // After an adoption the store still holds the replaced view's registrations; the closed
+      // record says which ones the epoch keeps.
+      const closedKeys =
+        record === undefined ? undefined : new Set(record.entries.map((e) => entryKey(e.partyId, e.vk)));
       for (const stored of await registrations.list(r)) {
         let message: RegistrationMessage;
         try {
@@ -282,9 +365,12 @@ export class RegistrationService implements RegistrationView {
           this.log.error('stored registration of %s for epoch %d does not match its key', stored.partyId, r);
           continue;
         }
+        if (closedKeys !== undefined && !closedKeys.has(entryKey(message.partyId, message.vkPop.vk))) {
+          this.log('stored registration of %s for epoch %d is not in its closed set', stored.partyId, r);
+          continue;
+        }
         state.add(message);
       }
-      const record = await registrations.getClosed(r);
       if (record !== undefined) {
         state.closed = true;
         state.signerSet = buildSignerSet(r, record.entries);
@@ -326,7 +412,9 @@ export class RegistrationService implements RegistrationView {
       this.run(`registering for epoch ${recording}`, () => this.registerAll(recording));
       this.scheduleReannounce(recording);
       this.schedulePull(recording);
-      this.timers.at(closeAt, () => this.run(`closing epoch ${recording}`, () => this.close(recording)));
+      this.timers.at(closeAt, () =>
+        this.run(`closing epoch ${recording}`, () => this.serial(recording, () => this.close(recording))),
+      );
     }
     this.timers.at(chain.epochWindow(epoch).endMs, () =>
       this.enterEpoch(Math.max(epoch + 1, chain.currentEpoch())),
@@ -459,13 +547,13 @@ export class RegistrationService implements RegistrationView {
   }
 
   private async pullRound(epoch: number): Promise<void> {
-    await Promise.all(this.samplePeers().map((peer) => this.pullFrom(peer, epoch)));
+    await Promise.all(this.samplePeers(this.pullPeers).map((peer) => this.pullFrom(peer, epoch)));
   }
 
-  /** Up to `pullPeers` connected peers, uniformly (a partial Fisher–Yates shuffle). */
-  private samplePeers(): string[] {
+  /** Up to `wanted` connected peers, uniformly (a partial Fisher–Yates shuffle). */
+  private samplePeers(wanted: number): string[] {
     const peers = this.options.requestResponse.connectedPeers();
-    const count = Math.min(this.pullPeers, peers.length);
+    const count = Math.min(wanted, peers.length);
     for (let i = 0; i < count; i++) {
       const draw = this.options.random(PEER_DRAW_BYTES);
       // The modulo bias of a u32 over a few hundred peers is negligible for load spreading.
@@ -540,38 +628,215 @@ export class RegistrationService implements RegistrationView {
     });
     const signerSet = buildSignerSet(epoch, entries);
     state.signerSet = signerSet;
-    const record: ClosedRegistrationRecord = {
-      epoch,
-      entries:
-        signerSet?.registration.entries.map((e, i) => ({
-          partyId: signerSet.partyIds[i]!,
-          vk: e.vk,
-          stake: e.stake,
-        })) ?? [],
-      closedAtMs,
-    };
-    await this.options.store.registrations.putClosed(record);
+    await this.options.store.registrations.putClosed(closedRecord(epoch, signerSet, closedAtMs));
     if (signerSet === undefined) {
       this.log.error('registration for epoch %d closed with no stake registered', epoch);
       return;
     }
-    const { registration } = signerSet;
-    const avk = avkToJsonHex(registration.avk);
-    this.log('registration for epoch %d closed: %d signers', epoch, registration.size);
+    this.log('registration for epoch %d closed: %d signers', epoch, signerSet.registration.size);
+    this.announceClosed(signerSet);
+  }
+
+  private announceClosed({ epoch, registration }: SignerSet): void {
     this.options.events.emit('registration:closed', {
       epoch,
       signers: registration.size,
       totalStake: registration.totalStake,
-      avk,
+      avk: avkToJsonHex(registration.avk),
     });
+  }
+
+  /**
+   * Makes the closed set recorded at `epoch` the one a certificate certified (its
+   * `next_aggregate_verification_key`), per docs/node-design.md "When views differ": 'matched'
+   * when the node's own closed set has `certifiedAvk`; otherwise asks up to `adoptionPeers`
+   * connected peers in turn for their closed set, validates each registration of an answer
+   * (`RegistrationValidator.checkClosedSet` and `certifyPast`, no open-window checks), and the
+   * first whose AVK is `certifiedAvk` replaces the node's set: its messages and closed record
+   * are stored, `signerSet(epoch)` returns it and `registration:closed` is emitted again with
+   * its AVK ('adopted'); 'unavailable' when no peer had it (the caller retries later). The
+   * node's own BLS key is kept: if its registration is not in the certified set, the node is
+   * simply no signer of that set (`ownSecretKey` answers undefined). Closing and adoptions of an
+   * epoch run one at a time; a call while an adoption for the same AVK is queued or running
+   * gets its result. Throws `RegistrationServiceError` NOT_RUNNING, or EPOCH_NOT_RETAINED for an
+   * epoch before `currentEpoch − 2` (pruned) or after `currentEpoch + 1`.
+   */
+  async adoptCertifiedSet(epoch: number, certifiedAvk: AggregateVerificationKey): Promise<AdoptionResult> {
+    if (!this.running) {
+      throw new RegistrationServiceError('NOT_RUNNING', 'the registration service is stopped');
+    }
+    const current = this.options.chain.currentEpoch();
+    if (
+      !Number.isSafeInteger(epoch) ||
+      epoch < current - RETAINED_PAST_EPOCHS ||
+      epoch > current + ADOPTION_FUTURE_EPOCHS
+    ) {
+      throw new RegistrationServiceError(
+        'EPOCH_NOT_RETAINED',
+        `epoch ${epoch} is not retained in epoch ${current}`,
+      );
+    }
+    const avk = avkToJsonHex(certifiedAvk);
+    const pending = this.adoptions.get(epoch);
+    if (pending?.avk === avk) return pending.result;
+    const result = this.serial(epoch, () => this.adopt(epoch, avk));
+    const entry = { avk, result };
+    this.adoptions.set(epoch, entry);
+    const done = (): void => {
+      if (this.adoptions.get(epoch) === entry) this.adoptions.delete(epoch);
+    };
+    this.track(result.then(done, done));
+    return result;
+  }
+
+  private async adopt(epoch: number, avk: string): Promise<AdoptionResult> {
+    const own = this.book.find(epoch)?.signerSet;
+    if (own !== undefined && avkToJsonHex(own.registration.avk) === avk) return 'matched';
+    for (const peer of this.samplePeers(this.adoptionPeers)) {
+      if (!this.running) break;
+      const fetched = await this.fetchClosedSet(peer, epoch, avk);
+      if (fetched === undefined) continue;
+      // Stopped meanwhile: the store may be closing.
+      if (!this.running) break;
+      await this.replaceClosedSet(fetched.messages, fetched.signerSet);
+      this.log(
+        'adopted the certified set of epoch %d from %s: %d signers',
+        epoch,
+        peer,
+        fetched.messages.length,
+      );
+      return 'adopted';
+    }
+    this.log('no peer asked has the certified set of epoch %d', epoch);
+    return 'unavailable';
+  }
+
+  /**
+   * The closed set recorded at `epoch` that `peer` holds, if it has the AVK `avk` and every
+   * registration is valid; undefined otherwise (logged). The AVK, which needs only the keys and
+   * stakes, is compared before the costlier certification of each registration.
+   */
+  private async fetchClosedSet(
+    peer: string,
+    epoch: number,
+    avk: string,
+  ): Promise<{ messages: RegistrationMessage[]; signerSet: SignerSet } | undefined> {
+    try {
+      const response = await this.options.requestResponse.request(
+        peer,
+        this.closedSetProtocol,
+        encodeClosedSetRequest(epoch),
+        {
+          maxResponseBytes: MAX_CLOSED_SET_RESPONSE_BYTES,
+          timeoutMs: this.closedSetTimeoutMs,
+          signal: this.abort.signal,
+        },
+      );
+      const messages = decodeClosedSetResponse(response).map(decodeRegistration);
+      const entries = await this.validator.checkClosedSet(epoch, messages);
+      const signerSet = buildSignerSet(
+        epoch,
+        entries.map(({ message, stake }) => ({ partyId: message.partyId, vk: message.vkPop.vk, stake })),
+      );
+      if (signerSet === undefined || avkToJsonHex(signerSet.registration.avk) !== avk) {
+        this.log('the closed set of epoch %d from %s is not the certified one', epoch, peer);
+        return undefined;
+      }
+      for (const message of messages) this.validator.certifyPast(message);
+      return { messages, signerSet };
+    } catch (error) {
+      if (error instanceof GossipValidationError) {
+        this.log(
+          'the closed set of epoch %d from %s is invalid: %s %s',
+          epoch,
+          peer,
+          error.reason,
+          error.message,
+        );
+      } else if (error instanceof RegistrationError) {
+        this.log('the closed set of epoch %d from %s cannot be closed: %s', epoch, peer, error.message);
+      } else {
+        // Transport failures (timeout, refused, too large) and MALFORMED_RESPONSE: the next peer.
+        this.log('asking %s for the closed set of epoch %d failed: %e', peer, epoch, error);
+      }
+      return undefined;
+    }
+  }
+
+  /**
+   * Replaces the registrations and closed set of `signerSet.epoch`. The messages are stored
+   * first and the closed record last: after a crash in between the old record still stands
+   * (and `load` keeps only the registrations it lists), so the adoption is simply retried.
+   */
+  private async replaceClosedSet(
+    messages: readonly RegistrationMessage[],
+    signerSet: SignerSet,
+  ): Promise<void> {
+    const { epoch } = signerSet;
+    const { registrations } = this.options.store;
+    // A set still open here (a late clock) accepts nothing more: the certified set is final.
+    const previous = this.book.find(epoch);
+    if (previous !== undefined) previous.closed = true;
+    const state = new EpochRegistrations(epoch);
+    for (const message of messages) state.add(message);
+    state.closed = true;
+    state.signerSet = signerSet;
+    for (const message of messages) {
+      const held = previous?.accepted(message.partyId);
+      if (held === undefined || !equalBytes(held.bytes, message.bytes)) {
+        await registrations.put(epoch, message.partyId, message.bytes);
+      }
+    }
+    await registrations.putClosed(closedRecord(epoch, signerSet, this.options.clock.now()));
+    this.book.set(state);
+    this.announceClosed(signerSet);
+  }
+
+  /** The exact messages of the closed set recorded at the asked epoch; none when it has none. */
+  private async serveClosedSet(request: Uint8Array): Promise<Uint8Array> {
+    const epoch = decodeClosedSetRequest(request);
+    const state = this.book.find(epoch);
+    const set = state?.signerSet;
+    if (state === undefined || set === undefined) return encodeClosedSetResponse([]);
+    if (set.partyIds.length > MAX_CLOSED_SET_REGISTRATIONS) {
+      this.log.error('the closed set of epoch %d is too large to serve: %d', epoch, set.partyIds.length);
+      return encodeClosedSetResponse([]);
+    }
+    const messages: Uint8Array[] = [];
+    for (const [i, partyId] of set.partyIds.entries()) {
+      const message = state.accepted(partyId);
+      if (message === undefined || !equalBytes(message.vkPop.vk, set.registration.entryAt(i).vk)) {
+        this.log.error('the closed set of epoch %d lacks the registration of %s', epoch, partyId);
+        return encodeClosedSetResponse([]);
+      }
+      messages.push(message.bytes);
+    }
+    return encodeClosedSetResponse(messages);
+  }
+
+  /** Runs `fn` after the work already queued for `epoch` (closing, adopting): one at a time. */
+  private serial<T>(epoch: number, fn: () => Promise<T>): Promise<T> {
+    const result = (this.epochWork.get(epoch) ?? Promise.resolve()).then(fn);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.epochWork.set(epoch, tail);
+    void tail.then(() => {
+      if (this.epochWork.get(epoch) === tail) this.epochWork.delete(epoch);
+    });
+    return result;
   }
 
   /** Runs `fn` as a tracked task while running; failures are logged, never thrown at a timer. */
   private run(what: string, fn: () => Promise<void>): void {
     if (!this.running) return;
-    const task: Promise<void> = fn()
-      .catch((error: unknown) => this.log.error('%s failed: %e', what, error))
-      .finally(() => this.tasks.delete(task));
-    this.tasks.add(task);
+    this.track(fn().catch((error: unknown) => this.log.error('%s failed: %e', what, error)));
+  }
+
+  /** `whenIdle` (hence `stop`) waits for `task`, which must not reject. */
+  private track(task: Promise<void>): void {
+    const tracked = task.finally(() => this.tasks.delete(tracked));
+    this.tasks.add(tracked);
   }
 }

@@ -68,6 +68,11 @@ export class RegistrationBook {
     return state;
   }
 
+  /** Replaces what the book holds of `state.epoch` (an adopted set). */
+  set(state: EpochRegistrations): void {
+    this.epochs.set(state.epoch, state);
+  }
+
   accepted(epoch: number, partyId: string): RegistrationMessage | undefined {
     return this.epochs.get(epoch)?.accepted(partyId);
   }

@@ -2,17 +2,20 @@
  * Validation of a registration by the receiving node, cheapest first (docs/node-design.md,
  * "Validation"): recording epoch window, duplicate / equivocation / key reuse against what the
  * node accepted, pool in the stake distribution, then the protocol's key certification (opcert,
- * KES over vk ‖ PoP at the receiver's own KES period ±1, BLS key and PoP).
+ * KES over vk ‖ PoP at the receiver's own KES period ±1, BLS key and PoP). Registrations of a
+ * closed set fetched from a peer (adoption, "When views differ") get the same checks without the
+ * open window and the ledger, and KES at the evolution they were signed at, up to ours + 1.
  */
 import {
+  KES_MAX_PERIOD,
   KeyCertificationError,
   kesVerify,
   registrationMessage,
   verifyRegistration,
 } from '../../protocol/cardano/index.ts';
-import type { KeyCertificationBls } from '../../protocol/cardano/index.ts';
+import type { KesTiming, KeyCertificationBls } from '../../protocol/cardano/index.ts';
 import { DecodeError } from '../../protocol/errors.ts';
-import { equalBytes } from '../../protocol/encoding/bytes.ts';
+import { bytesToHex, equalBytes } from '../../protocol/encoding/bytes.ts';
 import type { ChainObserver } from '../chain/observer.ts';
 import { ignore, reject } from '../gossip/errors.ts';
 import type { RegistrationMessage } from './message.ts';
@@ -36,6 +39,14 @@ export interface RegistrationValidatorOptions {
 const RECORDING_OFFSET = 1;
 /** One epoch ahead of ours is a peer whose clock is a little ahead: not its fault. */
 const SKEW_TOLERANCE_EPOCHS = 1;
+/** The KES verifier's ±1 period (`KesVerifierStandard`, protocol/cardano/key-certification.ts). */
+const KES_PERIOD_TOLERANCE = 1n;
+
+/** A registration of a closed set and the stake it is weighted with. */
+export interface ClosedSetEntry {
+  message: RegistrationMessage;
+  stake: bigint;
+}
 
 /** Same vk and PoP: the same registered key (the rest of a message only proves it is the pool's). */
 export function sameKey(a: RegistrationMessage, b: RegistrationMessage): boolean {
@@ -104,14 +115,96 @@ export class RegistrationValidator {
     }
   }
 
+  /**
+   * The cheap checks of a closed set recorded at `epoch` fetched from a peer (adoption): every
+   * message is for `epoch`, one per pool, each key once, each pool in `stakeDistribution(epoch)`.
+   * Returns the messages with their stakes; throws `GossipValidationError` REJECT WRONG_EPOCH,
+   * DUPLICATE, EQUIVOCATION, DUPLICATE_KEY or UNKNOWN_POOL. The open window and what the node
+   * accepted do not matter: the set replaces the node's own.
+   */
+  async checkClosedSet(epoch: number, messages: readonly RegistrationMessage[]): Promise<ClosedSetEntry[]> {
+    const byPool = new Map<string, RegistrationMessage>();
+    const keys = new Set<string>();
+    for (const message of messages) {
+      if (message.epoch !== epoch) {
+        throw reject('WRONG_EPOCH', `registration for epoch ${message.epoch} in the set of epoch ${epoch}`);
+      }
+      const previous = byPool.get(message.partyId);
+      if (previous !== undefined) {
+        throw sameKey(previous, message)
+          ? reject('DUPLICATE', `${message.partyId} is twice in the set of epoch ${epoch}`)
+          : reject('EQUIVOCATION', `${message.partyId} has two keys in the set of epoch ${epoch}`);
+      }
+      const key = bytesToHex(message.vkPop.vk);
+      if (keys.has(key)) {
+        throw reject('DUPLICATE_KEY', `the key of ${message.partyId} is twice in the set of epoch ${epoch}`);
+      }
+      byPool.set(message.partyId, message);
+      keys.add(key);
+    }
+    const distribution = await this.chain.stakeDistribution(epoch);
+    return messages.map((message) => {
+      const stake = distribution.get(message.partyId);
+      if (stake === undefined) {
+        throw reject('UNKNOWN_POOL', `${message.partyId} has no stake at epoch ${epoch}`);
+      }
+      return { message, stake };
+    });
+  }
+
+  /**
+   * The key certification of a registration of a closed set. Made during its epoch − 1, it may
+   * be several KES periods old, and the node cannot tell the KES period of a past time (its
+   * chain view gives the current one only). A Sum6 signature verifies at the one evolution it
+   * was made at, so the signature itself tells when it was made: it must verify at some evolution
+   * up to our KES period + 1 (the verifier's tolerance; later is a registration from the future).
+   * The evolution the message claims is tried first; it is covered by no signature, so a claim
+   * altered by a relayer before the message was first accepted does not make a genuine
+   * registration invalid (a wrong evolution mostly fails at a hash of the signature's path,
+   * before the leaf's Ed25519 check: the search is cheap). Then opcert, KES at that evolution
+   * and PoP as `verifyRegistration` checks them. Throws REJECT KES_INVALID, OPCERT_INVALID,
+   * POP_INVALID, MALFORMED.
+   */
+  certifyPast(message: RegistrationMessage): void {
+    const { opCert, kesEvolutions: claimed } = message;
+    const upTo = this.chain.currentKesPeriod() + KES_PERIOD_TOLERANCE - opCert.startKesPeriod;
+    const last = upTo < BigInt(KES_MAX_PERIOD) ? upTo : BigInt(KES_MAX_PERIOD);
+    const payload = registrationMessage(message.vkPop);
+    const candidates = claimed <= last ? [claimed] : [];
+    for (let e = last; e >= 0n; e--) if (e !== claimed) candidates.push(e);
+    const signedAt = candidates.find((e) =>
+      kesVerify(opCert.kesVk, Number(e), payload, message.kesSignature),
+    );
+    if (signedAt === undefined) {
+      throw reject(
+        'KES_INVALID',
+        `the KES signature of ${message.partyId} verifies at no evolution up to ${upTo}`,
+      );
+    }
+    this.certify(message, { kesEvolutions: signedAt }, (error) =>
+      reject('KES_INVALID', error.message, error),
+    );
+  }
+
   private checkCertification(message: RegistrationMessage): void {
+    this.certify(message, { currentKesPeriod: this.chain.currentKesPeriod() }, (error) =>
+      this.kesFailure(message, error),
+    );
+  }
+
+  /** `verifyRegistration`, its failures as REJECT verdicts; `kesFailure` decides the KES one. */
+  private certify(
+    message: RegistrationMessage,
+    timing: KesTiming,
+    kesFailure: (error: KeyCertificationError) => Error,
+  ): void {
     try {
       verifyRegistration({
         vkPop: message.vkPop,
         kesSignature: message.kesSignature,
         opCert: message.opCert,
         bls: this.bls,
-        currentKesPeriod: this.chain.currentKesPeriod(),
+        ...timing,
       });
     } catch (error) {
       if (error instanceof KeyCertificationError) {
@@ -120,7 +213,7 @@ export class RegistrationValidator {
             throw reject('OPCERT_INVALID', error.message, error);
           case 'KES_PERIOD_OUT_OF_RANGE':
           case 'KES_SIGNATURE_INVALID':
-            throw this.kesFailure(message, error);
+            throw kesFailure(error);
           case 'VK_INVALID':
           case 'POP_INVALID':
             throw reject('POP_INVALID', error.message, error);

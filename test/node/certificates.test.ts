@@ -12,6 +12,7 @@ import { topicName } from '../../node/gossip/topics.ts';
 import type { MeshHost } from '../../node/p2p/index.ts';
 import { createHost } from '../../node/p2p/index.ts';
 import type { Certificate } from '../../protocol/certificate/index.ts';
+import type { ConcatenationProof } from '../../protocol/stm/types.ts';
 import { computeCertificateHash } from '../../protocol/certificate/index.ts';
 import type { SignedEntityType } from '../../protocol/message/signed-entity-type.ts';
 import { main } from '../../scripts/cli.ts';
@@ -116,26 +117,29 @@ describe('certificates across the mesh: 7 nodes, any node aggregates', function 
       metadata: { ...genuine.metadata, sealedAt: genuine.metadata.sealedAt + 1n },
     });
     // A forged multi-signature whose preference key beats the genuine one: it cannot be dismissed
-    // as not preferred, so it goes through full verification (σ of signature i replaced by σ of j).
+    // as not preferred, so it goes through full verification. Tamper in several ways until one wins.
     const sigs = proof!.signatures;
-    let forgedSignature: Certificate | undefined;
-    for (let i = 0; i < sigs.length && forgedSignature === undefined; i++) {
-      for (let j = 0; j < sigs.length && forgedSignature === undefined; j++) {
-        if (i === j) continue;
-        const multiSignature = {
-          ...proof!,
-          signatures: sigs.map((s, n) =>
-            n === i ? { ...s, sig: { ...s.sig, sigma: sigs[j]!.sig.sigma } } : s,
-          ),
-        };
-        if (preferenceKey(multiSignature) < preferenceKey(proof!)) {
-          forgedSignature = rehash({
-            ...genuine,
-            signature: { type: 'multi', signedEntityType: msd(4), multiSignature },
-          });
-        }
+    const variants: ConcatenationProof[] = [];
+    for (let i = 0; i < sigs.length; i++) {
+      const tampered = (change: (s: (typeof sigs)[number]) => (typeof sigs)[number]): ConcatenationProof => ({
+        ...proof!,
+        signatures: sigs.map((s, n) => (n === i ? change(s) : s)),
+      });
+      for (let j = 0; j < sigs.length; j++) {
+        if (j !== i) variants.push(tampered((s) => ({ ...s, sig: { ...s.sig, sigma: sigs[j]!.sig.sigma } })));
       }
+      variants.push(tampered((s) => ({ ...s, sig: { ...s.sig, indexes: s.sig.indexes.slice(1) } })));
+      variants.push(tampered((s) => ({ ...s, entry: { ...s.entry, stake: s.entry.stake + 1n } })));
+      variants.push({ ...proof!, signatures: [...sigs.slice(i), ...sigs.slice(0, i)].reverse() });
     }
+    const winner = variants.find((v) => preferenceKey(v) < preferenceKey(proof!));
+    const forgedSignature =
+      winner === undefined
+        ? undefined
+        : rehash({
+            ...genuine,
+            signature: { type: 'multi', signedEntityType: msd(4), multiSignature: winner },
+          });
     expect(forgedSignature, 'a forgery preferred over the genuine certificate').to.not.equal(undefined);
     injector = await createHost({
       network: TEST_NETWORK,

@@ -133,9 +133,13 @@ interface FakeNode {
   protocols: Map<string, RequestHandler>;
 }
 
-/** Every node is connected to every other; `deaf` nodes receive no gossip. */
+/**
+ * Every node is connected to every other; `deaf` nodes receive no gossip; `isolated` nodes are
+ * cut off (a partition): they neither send nor receive gossip or requests, and see no peers.
+ */
 export class FakeNetwork {
   readonly deaf = new Set<string>();
+  readonly isolated = new Set<string>();
   readonly verdicts: Verdict[] = [];
   /** Bytes each node published, in order. */
   readonly published = new Map<string, Uint8Array[]>();
@@ -151,7 +155,9 @@ export class FakeNetwork {
       publish: async (_topic, data) => {
         if (this.nodes.get(id) !== node) return 0;
         this.published.get(id)!.push(data);
-        const peers = [...this.nodes].filter(([peer, n]) => peer !== id && n.handler !== undefined);
+        const peers = [...this.nodes].filter(
+          ([peer, n]) => peer !== id && n.handler !== undefined && this.linked(id, peer),
+        );
         for (const [peer, n] of peers) if (!this.deaf.has(peer)) this.track(this.deliver(peer, n, data, id));
         if (node.handler !== undefined) await node.handler.accept(node.handler.decode(data), id);
         return peers.length;
@@ -166,15 +172,19 @@ export class FakeNetwork {
       },
       request: async (peer, protocol, request, { maxResponseBytes }) => {
         this.requests++;
-        const handler = this.nodes.get(peer)?.protocols.get(protocol);
+        const handler = this.linked(id, peer) ? this.nodes.get(peer)?.protocols.get(protocol) : undefined;
         if (handler === undefined) throw new Error(`${peer} does not handle ${protocol}`);
         const response = await handler(request, id);
         if (response.length > maxResponseBytes) throw new Error('response too large');
         return response;
       },
-      connectedPeers: () => [...this.nodes.keys()].filter((peer) => peer !== id),
+      connectedPeers: () => [...this.nodes.keys()].filter((peer) => peer !== id && this.linked(id, peer)),
     };
     return { publisher, requestResponse };
+  }
+
+  private linked(a: string, b: string): boolean {
+    return !this.isolated.has(a) && !this.isolated.has(b);
   }
 
   /** Disconnects `id`: it neither sends nor receives anything any more. */

@@ -158,4 +158,61 @@ describe('node/registration/validator', () => {
     };
     await expectVerdict(validate(valid(b)), 'ignore', 'REGISTRATION_CLOSED');
   });
+
+  describe('registrations of a closed set (adoption)', () => {
+    const PAST = OPEN - 1;
+
+    it('checks the set without the open window or the ledger, and returns the stakes', async () => {
+      open = false;
+      const [ofA, ofB] = [valid(a, PAST), valid(b, PAST)];
+      book.at(PAST).add(valid(a, PAST));
+      const entries = await validator.checkClosedSet(PAST, [ofA, ofB]);
+      expect(entries.map((e) => [e.message, e.stake])).to.deep.equal([
+        [ofA, 10n],
+        [ofB, 20n],
+      ]);
+      expect(await validator.checkClosedSet(PAST, [])).to.deep.equal([]);
+    });
+
+    it('REJECTs a set with another epoch, a pool twice, a key twice or an unknown pool', async () => {
+      const ofA = valid(a, PAST);
+      const check = (messages: RegistrationMessage[]) => () => validator.checkClosedSet(PAST, messages);
+      await expectVerdict(check([ofA, valid(b, OPEN)]), 'reject', 'WRONG_EPOCH');
+      await expectVerdict(check([ofA, alter(ofA, { kesEvolutions: 1n })]), 'reject', 'DUPLICATE');
+      await expectVerdict(check([ofA, valid(a, PAST)]), 'reject', 'EQUIVOCATION');
+      await expectVerdict(check([ofA, craft(b, PAST, ofA.vkPop, KES_NOW)]), 'reject', 'DUPLICATE_KEY');
+      await expectVerdict(check([ofA, valid(unknown, PAST)]), 'reject', 'UNKNOWN_POOL');
+    });
+
+    it('verifies KES at the evolution the signature was made at, up to our KES period + 1', async () => {
+      chain.kesPeriod = START_KES_PERIOD + 20n;
+      // Made 17 periods ago: the live validator would IGNORE it, adoption takes it.
+      const old = craft(a, PAST, freshVkPop(), START_KES_PERIOD + 3n);
+      await expectVerdict(() => validator.validate(alter(old, { epoch: OPEN })), 'ignore', 'KES_INVALID');
+      validator.certifyPast(old);
+      // The claim is covered by no signature: a relayer may have changed it.
+      validator.certifyPast(alter(old, { kesEvolutions: 40n }));
+      validator.certifyPast(craft(a, PAST, freshVkPop(), chain.kesPeriod + 1n));
+      const future = craft(a, PAST, freshVkPop(), chain.kesPeriod + 2n);
+      await expectVerdict(() => validator.certifyPast(future), 'reject', 'KES_INVALID');
+      await expectVerdict(
+        () => validator.certifyPast(alter(future, { kesEvolutions: 3n })),
+        'reject',
+        'KES_INVALID',
+      );
+    });
+
+    it('REJECTs a forged KES signature, opcert or PoP', async () => {
+      const message = valid(a, PAST);
+      const forged = Uint8Array.from(message.kesSignature);
+      forged[0] = forged[0]! ^ 1;
+      const certify = (m: RegistrationMessage) => () => validator.certifyPast(m);
+      await expectVerdict(certify(alter(message, { kesSignature: forged })), 'reject', 'KES_INVALID');
+      await expectVerdict(certify(alter(message, { vkPop: freshVkPop() })), 'reject', 'KES_INVALID');
+      const opCert = { ...message.opCert, issueNumber: 2n };
+      await expectVerdict(certify(alter(message, { opCert })), 'reject', 'OPCERT_INVALID');
+      const swapped = { vk: bls.verificationKey(keyCounter++), pop: bls.proofOfPossession(keyCounter++) };
+      await expectVerdict(certify(craft(a, PAST, swapped, KES_NOW)), 'reject', 'POP_INVALID');
+    });
+  });
 });
