@@ -9,7 +9,7 @@ import type { Command } from './command.ts';
 import { CliUsageError, EXIT_FAILED, EXIT_OK } from './command.ts';
 import { DevnetProgress } from '../devnet/progress.ts';
 import type { DevnetPlan } from '../devnet/plan.ts';
-import { GENESIS_EPOCH, createOrLoadDevnet, writeNodeConfig } from '../devnet/plan.ts';
+import { GENESIS_EPOCH, createOrLoadDevnet, recordStop, writeNodeConfig } from '../devnet/plan.ts';
 import { verifyDevnetChains } from '../devnet/verify.ts';
 import type { NodeProcess } from '../devnet/supervisor.ts';
 import { startNodeProcess, stopNodeProcesses } from '../devnet/supervisor.ts';
@@ -65,9 +65,12 @@ async function runDevnet(
   let stopping = false;
   let finish: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => (finish = resolve));
-  // The last certified epoch: the genesis carries the set recorded at GENESIS_EPOCH, certificates
-  // start in the next epoch.
-  const lastEpoch = epochs === undefined ? undefined : GENESIS_EPOCH + epochs;
+  const epochMs = manifest.epochSeconds * 1000;
+  const epochAt = (t: number): number => Math.max(0, Math.floor((t - manifest.genesisTimeMs) / epochMs));
+  // The last certified epoch: the genesis carries the set recorded at GENESIS_EPOCH and certificates
+  // start in the next epoch; a resumed devnet goes on from the epoch it stopped in.
+  const firstEpoch = Math.max(GENESIS_EPOCH, manifest.stoppedInEpoch ?? 0);
+  const lastEpoch = epochs === undefined ? undefined : firstEpoch + epochs;
   const lastBeacons =
     lastEpoch === undefined
       ? []
@@ -86,8 +89,6 @@ async function runDevnet(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const epochMs = manifest.epochSeconds * 1000;
-  const epochAt = (t: number): number => Math.max(0, Math.floor((t - manifest.genesisTimeMs) / epochMs));
   let epochTimer: NodeJS.Timeout | undefined;
   const scheduleEpochEnd = (): void => {
     const epoch = epochAt(Date.now());
@@ -134,6 +135,7 @@ async function runDevnet(
     }
     scheduleEpochEnd();
     const code = await finished;
+    recordStop(plan, epochAt(Date.now()));
     say(`all nodes stopped; data in ${plan.dir}`);
     if (lastEpoch === undefined) return code;
     // Interrupted (Ctrl-C) before the end: verify what there is, an empty chain is no failure.

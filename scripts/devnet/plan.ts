@@ -49,6 +49,8 @@ export interface DevnetManifest {
   nodes: number;
   epochSeconds: number;
   genesisTimeMs: number;
+  /** The epoch the devnet was in when it last stopped (absent before its first stop). */
+  stoppedInEpoch?: number;
   parameters: ProtocolParameters;
   poolIds: string[];
 }
@@ -126,6 +128,14 @@ export function createOrLoadDevnet(options: {
         `${dir} holds a devnet of ${manifest.nodes} nodes; use --nodes ${manifest.nodes} or another --data-dir`,
       );
     }
+    if (manifest.stoppedInEpoch !== undefined) {
+      // The devnet's clock paused while it was stopped: shift its genesis so that it starts again
+      // at the beginning of the epoch it stopped in, before that epoch's registration closes. The
+      // chain then goes on without an epoch gap (a gap of more than one epoch ends a certificate chain).
+      manifest.genesisTimeMs =
+        options.now + GENESIS_DELAY_MS - manifest.stoppedInEpoch * manifest.epochSeconds * 1000;
+      writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + '\n');
+    }
     return layout(dir, manifest, true);
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -154,6 +164,12 @@ export function createOrLoadDevnet(options: {
   writeFileSync(join(dir, 'stake-distribution.json'), JSON.stringify(stakes, null, 2) + '\n');
   writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + '\n');
   return plan;
+}
+
+/** Remembers the epoch the devnet stops in, so that a resumed run continues from it. */
+export function recordStop(plan: DevnetPlan, epoch: number): void {
+  plan.manifest.stoppedInEpoch = epoch;
+  writeFileSync(join(plan.dir, 'devnet.json'), JSON.stringify(plan.manifest, null, 2) + '\n');
 }
 
 /** Writes node `index`'s configuration with its bootstrap list (node 1's address for the others). */
