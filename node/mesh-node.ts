@@ -17,6 +17,7 @@ import {
 } from '../protocol/cardano/genesis-key.ts';
 import {
   AggregatorService,
+  CertificateAntiEntropy,
   CertificateChain,
   CertificateSync,
   CertificateValidator,
@@ -60,6 +61,9 @@ export interface MeshNodeInit {
   aggregatorWindowMs?: number;
 }
 
+/** Certificate anti-entropy pulls ten times an epoch, and at least once a minute. */
+const ANTI_ENTROPY_ROUNDS_PER_EPOCH = 10;
+const MAX_ANTI_ENTROPY_INTERVAL_MS = 60_000;
 /** An adoption that found no peer with the certified set is retried every twentieth of an epoch. */
 const AGREEMENT_RETRIES_PER_EPOCH = 20;
 /** Two minutes: far beyond gossip propagation (seconds) and gossipsub's own minimum. */
@@ -79,6 +83,7 @@ export interface CertificateLayer {
   aggregator: AggregatorService | undefined;
   genesis: DevnetGenesis | undefined;
   agreement: RegistrationAgreement;
+  antiEntropy: CertificateAntiEntropy;
 }
 
 function genesisVerificationKey(config: NodeConfig): Uint8Array | undefined {
@@ -250,14 +255,22 @@ export class MeshNode {
           registrations: registration,
           certificates: certificateChain,
         });
+        const sync = new CertificateSync({
+          network: config.network,
+          requests: requestResponse,
+          certificates: certificateChain,
+          validator,
+        });
         certificates = {
           chain: certificateChain,
           validator,
-          sync: new CertificateSync({
-            network: config.network,
-            requests: requestResponse,
-            certificates: certificateChain,
-            validator,
+          sync,
+          antiEntropy: new CertificateAntiEntropy({
+            sync,
+            connectedPeers: () => host.getPeers().map((p) => p.toString()),
+            clock,
+            random,
+            intervalMs: Math.min(MAX_ANTI_ENTROPY_INTERVAL_MS, epochLengthMs / ANTI_ENTROPY_ROUNDS_PER_EPOCH),
           }),
           aggregator: config.aggregator
             ? new AggregatorService({
@@ -366,6 +379,7 @@ export class MeshNode {
     await this.signing.start();
     await certificates?.aggregator?.start();
     await certificates?.genesis?.start();
+    certificates?.antiEntropy.start();
     this.statusFile.start();
   }
 
@@ -386,6 +400,7 @@ export class MeshNode {
     this.running = false;
     this.statusFile.stop();
     this.host.removeEventListener('peer:connect', this.onPeerConnect);
+    await this.certificates?.antiEntropy.stop();
     this.certificates?.agreement.stop();
     await this.certificates?.genesis?.stop();
     await this.certificates?.aggregator?.stop();

@@ -50,3 +50,5 @@ export type { CertificateValidatorOptions, ValidationMode } from './validator.ts
 export { CertificateValidator } from './validator.ts';
 export type { RegistrationAgreementOptions } from './registration-agreement.ts';
 export { RegistrationAgreement } from './registration-agreement.ts';
+export type { AntiEntropyOptions } from './anti-entropy.ts';
+export { CertificateAntiEntropy } from './anti-entropy.ts';

@@ -23,6 +23,8 @@ const DEFAULT_EPOCH_SECONDS = 20;
 /** A node that has not said where it listens by then did not start. */
 const LISTEN_TIMEOUT_MS = 30_000;
 const DEFAULT_DATA_DIR = '.devnet';
+/** Agreement must hold for a fifth of an epoch (two certificate anti-entropy rounds) before stopping. */
+const SETTLE_EPOCH_FRACTION = 5;
 
 function positiveInt(
   value: string | undefined,
@@ -56,13 +58,26 @@ async function runDevnet(
     if (index === 1 && event.event === 'node:listening') listening?.(event);
     const line = progress.record(index, event);
     if (line) say(line);
-    if (lastEpoch !== undefined && progress.allHold(lastBeacons)) {
-      stop(`every node holds the certificates of epoch ${lastEpoch}`, EXIT_OK);
+    // Stop once every node has held the same last certificates for a while: a candidate still in
+    // flight may displace one (anti-entropy rounds run every tenth of an epoch).
+    if (lastEpoch !== undefined && !stopping && event.event === 'certificate:stored') {
+      clearTimeout(settleTimer);
+      if (progress.allHold(lastBeacons)) {
+        settleTimer = setTimeout(
+          () => {
+            if (stopping || !progress.allHold(lastBeacons)) return;
+            for (const summary of progress.epochSummary(lastEpoch)) say(summary);
+            stop(`every node holds the same certificates of epoch ${lastEpoch}`, EXIT_OK);
+          },
+          (manifest.epochSeconds * 1000) / SETTLE_EPOCH_FRACTION,
+        );
+      }
     }
   };
   const onOutput = (index: number, line: string): void => io.err(`node ${index}: ${line}`);
 
   let stopping = false;
+  let settleTimer: NodeJS.Timeout | undefined;
   let finish: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => (finish = resolve));
   const epochMs = manifest.epochSeconds * 1000;
@@ -147,6 +162,7 @@ async function runDevnet(
     return finished;
   } finally {
     clearTimeout(epochTimer);
+    clearTimeout(settleTimer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -28,6 +28,8 @@ export class DevnetProgress {
   private readonly invalid = new Map<string, number>();
   /** Beacon label -> its signing epoch, and node -> hash of the certificate that node keeps. */
   private readonly certificates = new Map<string, { signingEpoch: number; byNode: Map<number, string> }>();
+  /** Beacon label -> node -> hashes it published (storm control: how many aggregators publish). */
+  private readonly published = new Map<string, Map<number, Set<string>>>();
   /** Beacons already announced as held by every node. */
   private readonly agreed = new Set<string>();
 
@@ -102,6 +104,15 @@ export class DevnetProgress {
         }
         return undefined;
       }
+      case 'certificate:published': {
+        const data = line.data as { hash: string; entity: SignedEntityType };
+        const key = `${data.entity.type}(${data.entity.epoch})`;
+        if (!this.published.has(key)) this.published.set(key, new Map());
+        const byNode = this.published.get(key)!;
+        if (!byNode.has(node)) byNode.set(node, new Set());
+        byNode.get(node)!.add(data.hash);
+        return undefined;
+      }
       case 'node:error':
         return `node ${node} error: ${(line.data as { message: string }).message}`;
       default:
@@ -119,9 +130,14 @@ export class DevnetProgress {
     return `registration for epoch ${epoch} closed: ${f.signers} signers, ${agreement}`;
   }
 
-  /** True once every node holds the same certificate for each of `beacons` (labels like `MithrilStakeDistribution(4)`). */
+  /** True while every node holds the same certificate for each of `beacons` (labels like `MithrilStakeDistribution(4)`). */
   allHold(beacons: string[]): boolean {
-    return beacons.every((key) => this.agreed.has(key));
+    return beacons.every((key) => {
+      const byNode = this.certificates.get(key)?.byNode;
+      return (
+        byNode !== undefined && byNode.size === this.listening.size && new Set(byNode.values()).size === 1
+      );
+    });
   }
 
   /** The facts that concern epoch `epoch` (registrations recorded for epoch+1, beacons of epoch), as lines. */
@@ -148,8 +164,14 @@ export class DevnetProgress {
     for (const [key, { signingEpoch, byNode }] of this.certificates) {
       if (signingEpoch !== epoch) continue;
       const hashes = new Set(byNode.values());
+      const publishers = this.published.get(key) ?? new Map<number, Set<string>>();
+      const publishedHashes = new Set([...publishers.values()].flatMap((h) => [...h]));
+      const storm =
+        key === 'genesis'
+          ? ''
+          : `; published by ${publishers.size} node(s) as ${publishedHashes.size} distinct`;
       lines.push(
-        `  certificate ${key}: held by ${byNode.size}/${this.listening.size} nodes, ${hashes.size} distinct`,
+        `  certificate ${key}: held by ${byNode.size}/${this.listening.size} nodes, ${hashes.size} distinct kept${storm}`,
       );
     }
     if (this.invalid.size > 0) {
