@@ -128,7 +128,7 @@ export class ScenarioError extends ProtocolError {
   ) {
     const noun = problems.length === 1 ? 'problem' : 'problems';
     const lines = problems.map((p) => `  ${p.path}: ${p.message}`);
-    super(code, [`invalid scenario ${source}, ${problems.length} ${noun}:`, ...lines].join('\n'), options);
+    super(code, [`scenario ${source}: ${problems.length} ${noun}:`, ...lines].join('\n'), options);
     this.problems = problems;
   }
 }
@@ -221,11 +221,11 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 /** The mapping at `path` with its unknown keys reported, or undefined (reported) when it is not one. */
 function mapping(raw: unknown, path: string, keys: readonly string[], report: Report): Input | undefined {
   if (!isPlainObject(raw)) {
-    report(path, 'must be a mapping of keys to values');
+    report(path || '(top level)', 'must be a mapping of keys to values');
     return undefined;
   }
   for (const key of Object.keys(raw)) {
-    if (!keys.includes(key)) report(`${path}.${key}`, unknownName('key', key, keys));
+    if (!keys.includes(key)) report(path ? `${path}.${key}` : key, unknownName('key', key, keys));
   }
   return raw;
 }
@@ -589,7 +589,7 @@ function deepFreeze<T>(value: T): T {
 function validateScenario(raw: unknown, source: string): Scenario {
   const problems: ScenarioProblem[] = [];
   const report: Report = (path, message) => problems.push({ path, message });
-  const input = mapping(raw ?? {}, '(top level)', TOP_LEVEL_KEYS, report);
+  const input = mapping(raw ?? {}, '', TOP_LEVEL_KEYS, report);
   if (input === undefined) throw new ScenarioError('INVALID_SCENARIO', source, problems);
 
   const name = field(input, 'name', 'name', stringField(), report);

@@ -94,14 +94,19 @@ export function validateMeasurements(m: RunMeasurements): void {
       problems.push(`${at}.quorumAtFirstNodeMs: must be a number ≥ 0 or null`);
     }
     if (round.certificateAtNodeMs.length !== n) {
-      problems.push(`${at}.certificateAtNodeMs: must have one entry per node (${n}), got ${round.certificateAtNodeMs.length}`);
+      problems.push(
+        `${at}.certificateAtNodeMs: must have one entry per node (${n}), got ${round.certificateAtNodeMs.length}`,
+      );
     }
     round.certificateAtNodeMs.forEach((t, i) => {
-      if (t !== null && !isTime(t)) problems.push(`${at}.certificateAtNodeMs[${i}]: must be a number ≥ 0 or null`);
+      if (t !== null && !isTime(t))
+        problems.push(`${at}.certificateAtNodeMs[${i}]: must be a number ≥ 0 or null`);
     });
     round.signatureHeldAtNodeMs.forEach((held, s) => {
       if (held.length !== n) {
-        problems.push(`${at}.signatureHeldAtNodeMs[${s}]: must have one entry per node (${n}), got ${held.length}`);
+        problems.push(
+          `${at}.signatureHeldAtNodeMs[${s}]: must have one entry per node (${n}), got ${held.length}`,
+        );
       }
       held.forEach((t, i) => {
         if (t !== NOT_HELD && !isTime(t)) {

@@ -13,9 +13,10 @@
 import type { RunMeasurements, RoundMeasurement } from './model.ts';
 import { NOT_HELD, validateMeasurements } from './model.ts';
 
-/** The percentiles reported for time to certificate (median and tail). */
+/** The percentiles reported for time to certificate: median and tail. */
 const P50 = 50;
 const P95 = 95;
+/** The 100th percentile, the maximum; also the scale of p. */
 const P100 = 100;
 
 /**
@@ -120,14 +121,12 @@ export function summarize(m: RunMeasurements): RunSummary {
   validateMeasurements(m);
   const rounds = m.rounds.map(summarizeRound);
   const signatures = sum(rounds.map((r) => r.signatures));
-  const nodes = m.nodes.map(
-    (node): NodeSummary => ({
-      index: node.index,
-      deliveriesPerSignature: ratio(node.deliveries, signatures),
-      duplicatesPerDelivery: ratio(node.duplicates, node.deliveries),
-      certifiedRounds: m.rounds.filter((r) => r.certificateAtNodeMs[node.index] !== null).length,
-    }),
-  );
+  const nodes = m.nodes.map((node): NodeSummary => ({
+    index: node.index,
+    deliveriesPerSignature: ratio(node.deliveries, signatures),
+    duplicatesPerDelivery: ratio(node.duplicates, node.deliveries),
+    certifiedRounds: m.rounds.filter((r) => r.certificateAtNodeMs[node.index] !== null).length,
+  }));
   const allTimes = m.rounds.flatMap((r) => r.certificateAtNodeMs);
   const deliveries = sum(m.nodes.map((n) => n.deliveries));
   const duplicates = sum(m.nodes.map((n) => n.duplicates));
