@@ -20,7 +20,7 @@ import type { MeshEvents } from '../events.ts';
 import type { GossipPublisher } from '../gossip/handler.ts';
 import type { ClosedRegistrationRecord, MeshStore, RegistrationStore } from '../store/types.ts';
 import { ED25519_SECRET_KEY_BYTES } from '../../protocol/cardano/ed25519.ts';
-import { decodeProtocolKey } from '../../protocol/cardano/protocol-key.ts';
+import { decodeProtocolKey } from '../../protocol/codec/json-hex.ts';
 import type { Certificate } from '../../protocol/certificate/index.ts';
 import { createGenesisCertificate } from '../../protocol/certificate/index.ts';
 import { byteArrayJson, expectByteArray } from '../../protocol/codec/json.ts';

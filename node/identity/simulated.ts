@@ -4,12 +4,12 @@
  * stream), so `generateOperatorKeys(dir, { random: chaCha20Random(seed) })` writes the keys of
  * `createSimulatedIdentity(seed)`.
  */
-import { createOpCert, ed25519KeyPairFromSeed, kesKeyGen } from '../../protocol/cardano/index.ts';
+import { generateOperatorKeys } from '../../protocol/cardano/operator-keys.ts';
 import { chaCha20Random } from '../../protocol/crypto/random.ts';
 import { IdentityError } from './errors.ts';
 import { SignerIdentity } from './signer-identity.ts';
 
-/** ChaCha20 keys are 32 bytes (RFC 8439), and so are Ed25519 and Sum6 KES seeds. */
+/** ChaCha20 keys are 32 bytes (RFC 8439). */
 const SEED_BYTES = 32;
 
 export interface SimulatedIdentityOptions {
@@ -26,19 +26,7 @@ export function createSimulatedIdentity(
   if (!(seed instanceof Uint8Array) || seed.length !== SEED_BYTES) {
     throw new IdentityError('INVALID_SEED', `a simulated identity needs a ${SEED_BYTES}-byte seed`);
   }
-  const random = chaCha20Random(seed);
-  const coldSeed = random(SEED_BYTES);
-  const kesSeed = random(SEED_BYTES);
-  const cold = ed25519KeyPairFromSeed(coldSeed);
-  const kes = kesKeyGen(kesSeed);
-  coldSeed.fill(0);
-  kesSeed.fill(0);
-  const opCert = createOpCert({
-    kesVk: kes.publicKey,
-    issueNumber: options.issueNumber ?? 0n,
-    startKesPeriod: options.startKesPeriod ?? 0n,
-    coldSecretKey: cold.secretKey,
-  });
+  const { cold, kes, opCert } = generateOperatorKeys(chaCha20Random(seed), options);
   cold.secretKey.fill(0);
   return SignerIdentity.fromKeys({ coldVerificationKey: cold.publicKey, opCert, kesKey: kes.secretKey });
 }

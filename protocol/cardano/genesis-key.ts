@@ -12,7 +12,7 @@ import { DecodeError } from '../errors.ts';
 import { hexToBytes } from '../encoding/bytes.ts';
 import { ED25519_PUBLIC_KEY_BYTES, assertEd25519PublicKey } from './ed25519.ts';
 import { jsonToHex } from '../codec/json-hex.ts';
-import { decodeProtocolKey } from './protocol-key.ts';
+import { decodeProtocolKey } from '../codec/json-hex.ts';
 
 export class GenesisKeyError extends DecodeError {}
 

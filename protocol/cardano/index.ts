@@ -7,3 +7,4 @@ export * from './text-envelope.ts';
 export * from './key-certification.ts';
 export * from './genesis-key.ts';
 export * from './dmq.ts';
+export * from './operator-keys.ts';

@@ -29,7 +29,7 @@ import {
   ed25519Verify,
 } from './ed25519.ts';
 import { jsonToHex } from '../codec/json-hex.ts';
-import { decodeProtocolKey } from './protocol-key.ts';
+import { decodeProtocolKey } from '../codec/json-hex.ts';
 
 /** Misuse of a KES key: evolving past its last period, or a period out of range. */
 export class KesError extends ProtocolError {}

@@ -25,7 +25,7 @@ import {
 } from './ed25519.ts';
 import { KES_PUBLIC_KEY_BYTES } from './kes.ts';
 import { jsonToHex } from '../codec/json-hex.ts';
-import { decodeProtocolKey } from './protocol-key.ts';
+import { decodeProtocolKey } from '../codec/json-hex.ts';
 
 export class OpCertDecodeError extends DecodeError {}
 

@@ -83,8 +83,12 @@ export function jsonFromHex(hex: string, what = 'JSON-hex'): JsonValue {
   return parseJson(text);
 }
 
-/** JSON-hex first, bytes-hex second, as `ProtocolKeyCodec::decode_key`. */
-function decodeProtocolKey<T>(
+/**
+ * JSON-hex first, bytes-hex second, as `ProtocolKeyCodec::decode_key` (mithril-common
+ * `crypto_helper/types/protocol_key.rs`); the STM and the Cardano-side keys all decode this way.
+ * When both forms fail, the `JsonHexDecodeError` names both reasons and keeps both as cause.
+ */
+export function decodeProtocolKey<T>(
   hex: string,
   what: string,
   fromJson: (v: JsonValue) => T,

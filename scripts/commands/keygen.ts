@@ -8,9 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  createOpCert,
-  ed25519KeyPairFromSeed,
-  kesKeyGen,
+  generateOperatorKeys as generateOperatorKeyMaterial,
   poolIdFromColdVerificationKey,
   writeColdSigningKey,
   writeColdVerificationKey,
@@ -27,8 +25,6 @@ import { CliUsageError, EXIT_OK } from './command.ts';
 /** Owner read/write only: these files hold or guard signing keys. */
 const KEY_FILE_MODE = 0o600;
 const KEY_DIR_MODE = 0o700;
-/** Ed25519 and Sum6 KES seeds are 32 bytes. */
-const SEED_BYTES = 32;
 
 export interface GeneratedKeys {
   poolId: string;
@@ -46,19 +42,7 @@ export function generateOperatorKeys(
   dir: string,
   options: { issueNumber?: bigint; startKesPeriod?: bigint; force?: boolean; random?: RandomSource } = {},
 ): GeneratedKeys {
-  const random = options.random ?? systemRandom;
-  const coldSeed = random(SEED_BYTES);
-  const kesSeed = random(SEED_BYTES);
-  const cold = ed25519KeyPairFromSeed(coldSeed);
-  const kes = kesKeyGen(kesSeed);
-  coldSeed.fill(0);
-  kesSeed.fill(0);
-  const opCert = createOpCert({
-    kesVk: kes.publicKey,
-    issueNumber: options.issueNumber ?? 0n,
-    startKesPeriod: options.startKesPeriod ?? 0n,
-    coldSecretKey: cold.secretKey,
-  });
+  const { cold, kes, opCert } = generateOperatorKeyMaterial(options.random ?? systemRandom, options);
   const contents: Record<keyof typeof KEY_FILES, string> = {
     coldSigningKey: writeColdSigningKey(cold.secretKey),
     coldVerificationKey: writeColdVerificationKey(cold.publicKey),

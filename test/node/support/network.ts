@@ -33,6 +33,8 @@ export interface TestNetworkOptions {
   genesis?: boolean;
   /** The aggregators' storm-control window (0: all publish at once). */
   aggregatorWindowMs?: number;
+  /** Nodes started at once (default all); the others start later with `startNode`. */
+  startNodes?: number;
 }
 
 /** The genesis epoch: its AVK is the set recorded at 1 (registered during epoch 0). */
@@ -78,12 +80,7 @@ export class TestNetwork {
     );
     await writeStakeDistributionFile(net.stakeFile, stakes);
     try {
-      for (let i = 0; i < options.nodes; i++) {
-        const node = await net.createNode(i);
-        await node.start();
-        net.nodes.push(node);
-        if (i === 0) net.bootstrap = [node.multiaddrs().find((a) => a.includes('/127.0.0.1/'))!];
-      }
+      for (let i = 0; i < (options.startNodes ?? options.nodes); i++) await net.startNode(i);
     } catch (e) {
       await net.stop();
       throw e;
@@ -119,6 +116,15 @@ export class TestNetwork {
             },
           }),
     });
+  }
+
+  /** Creates and starts node `index` (nodes start in index order). */
+  async startNode(index: number): Promise<MeshNode> {
+    const node = await this.createNode(index);
+    await node.start();
+    this.nodes[index] = node;
+    if (index === 0) this.bootstrap = [node.multiaddrs().find((a) => a.includes('/127.0.0.1/'))!];
+    return node;
   }
 
   /** A node (not started) for `index`, on its data dir; its events are recorded. */
