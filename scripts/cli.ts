@@ -8,6 +8,7 @@ import { ProtocolError } from '../protocol/errors.ts';
 import { devnetCommand } from './commands/devnet.ts';
 import { genesisCommand } from './commands/genesis.ts';
 import { keygenCommand } from './commands/keygen.ts';
+import { simulateCommand } from './commands/simulate.ts';
 import { startCommand } from './commands/start.ts';
 import { statusCommand } from './commands/status.ts';
 import { verifyChainCommand } from './commands/verify-chain.ts';
@@ -19,6 +20,7 @@ const COMMANDS: Command[] = [
   statusCommand,
   genesisCommand,
   keygenCommand,
+  simulateCommand,
 ];
 
 const consoleIo: CliIo = {

@@ -1,0 +1,221 @@
+/**
+ * What the simulation runner measures, from the events of the nodes it runs in-process
+ * (`node.events.onAny`) and their gossip counters, turned into the report's `RunMeasurements`.
+ *
+ * A round is one beacon (signed entity) whose signing epoch is among the certified epochs of the
+ * run; it is known once any node accepted a signature or stored a certificate for it. Times are
+ * wall-clock ms after the round opened (the start of its signing epoch).
+ *
+ * - `certificateAtNodeMs[i]`: the last `certificate:stored` of the beacon on node i (a later
+ *   candidate may displace the first one).
+ * - `signatureHeldAtNodeMs[s][i]`: the first `signature:accepted` of signer s on node i; one row
+ *   per signer that signed the beacon (seen by any node), in signer order.
+ * - `quorumAtFirstNodeMs`: after each accepted signature the node's open message is read
+ *   (`node.signing.openMessage`); the first time, over the nodes, at which it held at least k
+ *   distinct lottery indexes. The time is taken when the read resolves, so it may exceed the
+ *   true quorum time by the latency of that read, never undercut it.
+ */
+import type { MeshEventMap, MeshEventName } from '../../node/events.ts';
+import type { GossipValidation } from '../../node/gossip/index.ts';
+import type { SigningService } from '../../node/signing/service.ts';
+import type { SignedEntityType } from '../../protocol/message/signed-entity-type.ts';
+import { epochWhenSigned } from '../../protocol/message/signed-entity-type.ts';
+import type { NodeMeasurement, RoundMeasurement, ValidationCount } from './report/index.ts';
+import type { ValidationAction } from './report/model.ts';
+import { NOT_HELD } from './report/index.ts';
+
+/** A beacon as text: `MithrilStakeDistribution(4)`, `CardanoTransactions(4,1200)`. */
+export function beaconLabel(entity: SignedEntityType): string {
+  const { type, ...rest } = entity;
+  return `${type}(${Object.values(rest).join(',')})`;
+}
+
+/** The parts of a running node the recorder reads. */
+export interface MeasuredNode {
+  readonly signing: Pick<SigningService, 'openMessage'>;
+  readonly gossip: Pick<GossipValidation, 'counters'>;
+}
+
+interface RoundRecord {
+  epoch: number;
+  entityType: string;
+  /** Per node: when the kept certificate was last stored (Unix ms) and its hash. */
+  stored: ({ atMs: number; hash: string } | undefined)[];
+  /** Per signer index: per node, first acceptance (Unix ms). */
+  held: Map<number, (number | undefined)[]>;
+  /** Per node: when its open message first reached quorum (Unix ms). */
+  quorum: (number | undefined)[];
+}
+
+export interface RecorderOptions {
+  nodes: number;
+  /** Signing epochs whose beacons are rounds (others are not recorded). */
+  firstEpoch: number;
+  lastEpoch: number;
+  /** The quorum: distinct lottery indexes needed (protocol k). */
+  k: number;
+  /** Signer index of each party id. */
+  signerIndex: ReadonlyMap<string, number>;
+  /** Start (Unix ms) of a signing epoch. */
+  epochStartMs(epoch: number): number;
+  now(): number;
+}
+
+/** Gossip verdict counter keys: `${topicKind}:accept` or `${topicKind}:${action}:${reason}`. */
+const ACCEPT_KEY_PARTS = 2;
+/** The reason every validator gives a copy of a message it already has. */
+const DUPLICATE_REASON = 'DUPLICATE';
+
+export class Recorder {
+  private readonly rounds = new Map<string, RoundRecord>();
+  private readonly deliveries: number[];
+  private readonly options: RecorderOptions;
+
+  constructor(options: RecorderOptions) {
+    this.options = options;
+    this.deliveries = new Array<number>(options.nodes).fill(0);
+  }
+
+  /** Listener for node `index`'s events; `node` is read for the quorum. */
+  listener(
+    index: number,
+    node: MeasuredNode,
+  ): <K extends MeshEventName>(name: K, payload: MeshEventMap[K]) => void {
+    return (name, payload) => {
+      const at = this.options.now();
+      if (name === 'signature:accepted') {
+        this.onSignature(index, node, payload as MeshEventMap['signature:accepted'], at);
+      } else if (name === 'certificate:stored') {
+        this.onCertificate(index, payload as MeshEventMap['certificate:stored'], at);
+      }
+    };
+  }
+
+  /** The hash every node keeps for `label`, or undefined while some node has none or they differ. */
+  heldEverywhere(label: string): string | undefined {
+    const stored = this.rounds.get(label)?.stored;
+    if (stored === undefined || stored.some((s) => s === undefined)) return undefined;
+    const hashes = new Set(stored.map((s) => s!.hash));
+    return hashes.size === 1 ? [...hashes][0] : undefined;
+  }
+
+  /** Beacons of signing epoch `epoch` seen so far. */
+  labelsOf(epoch: number): string[] {
+    return [...this.rounds].filter(([, r]) => r.epoch === epoch).map(([label]) => label);
+  }
+
+  /** Entity types of the beacons of `epoch` seen so far. */
+  typesOf(epoch: number): Set<string> {
+    return new Set([...this.rounds.values()].filter((r) => r.epoch === epoch).map((r) => r.entityType));
+  }
+
+  /** Per node: ms after the round opened at which it stored the kept certificate of `label`. */
+  certificateTimes(label: string): (number | null)[] {
+    const round = this.rounds.get(label);
+    if (round === undefined) return new Array<null>(this.options.nodes).fill(null);
+    const opened = this.options.epochStartMs(round.epoch);
+    return round.stored.map((s) => (s === undefined ? null : s.atMs - opened));
+  }
+
+  /** The rounds in (epoch, label) order. */
+  roundMeasurements(runStartMs: number): RoundMeasurement[] {
+    return [...this.rounds]
+      .sort(([la, a], [lb, b]) => a.epoch - b.epoch || (la < lb ? -1 : la > lb ? 1 : 0))
+      .map(([label, r]) => {
+        const opened = this.options.epochStartMs(r.epoch);
+        const quorums = r.quorum.filter((t): t is number => t !== undefined);
+        return {
+          epoch: r.epoch,
+          entityType: r.entityType,
+          openedAtMs: opened - runStartMs,
+          quorumAtFirstNodeMs: quorums.length === 0 ? null : Math.max(0, Math.min(...quorums) - opened),
+          certificateAtNodeMs: this.certificateTimes(label),
+          signatureHeldAtNodeMs: [...r.held]
+            .sort(([a], [b]) => a - b)
+            .map(([, byNode]) => byNode.map((t) => (t === undefined ? NOT_HELD : Math.max(0, t - opened)))),
+        };
+      });
+  }
+
+  /**
+   * Per node: deliveries (signatures and certificates received from peers), duplicates (gossip
+   * verdicts IGNORE DUPLICATE); bytes, CPU and memory are the caller's.
+   */
+  nodeCounts(
+    counters: readonly ReadonlyMap<string, number>[],
+  ): Pick<NodeMeasurement, 'deliveries' | 'duplicates'>[] {
+    return counters.map((c, i) => ({
+      deliveries: this.deliveries[i]!,
+      duplicates: [...c]
+        .filter(([key]) => key.split(':')[2] === DUPLICATE_REASON)
+        .reduce((sum, [, n]) => sum + n, 0),
+    }));
+  }
+
+  private round(entity: SignedEntityType, epoch: number): RoundRecord | undefined {
+    if (epoch < this.options.firstEpoch || epoch > this.options.lastEpoch) return undefined;
+    const label = beaconLabel(entity);
+    let round = this.rounds.get(label);
+    if (round === undefined) {
+      const n = this.options.nodes;
+      round = {
+        epoch,
+        entityType: entity.type,
+        stored: new Array<undefined>(n).fill(undefined),
+        held: new Map(),
+        quorum: new Array<undefined>(n).fill(undefined),
+      };
+      this.rounds.set(label, round);
+    }
+    return round;
+  }
+
+  private onSignature(
+    index: number,
+    node: MeasuredNode,
+    event: MeshEventMap['signature:accepted'],
+    at: number,
+  ): void {
+    if (!event.own) this.deliveries[index]!++;
+    const round = this.round(event.entity, epochWhenSigned(event.entity));
+    const signer = this.options.signerIndex.get(event.partyId);
+    if (round === undefined || signer === undefined) return;
+    let byNode = round.held.get(signer);
+    if (byNode === undefined) {
+      byNode = new Array<undefined>(this.options.nodes).fill(undefined);
+      round.held.set(signer, byNode);
+    }
+    byNode[index] ??= at;
+    if (round.quorum[index] !== undefined) return;
+    void node.signing.openMessage(event.entity).then(
+      (result) => {
+        if (result.status === 'open' && result.openMessage.distinctIndexes >= this.options.k) {
+          round.quorum[index] ??= this.options.now();
+        }
+      },
+      // A node stopping mid-read: its quorum is simply not recorded.
+      () => undefined,
+    );
+  }
+
+  private onCertificate(index: number, event: MeshEventMap['certificate:stored'], at: number): void {
+    if (!event.own) this.deliveries[index]!++;
+    if (event.genesis) return;
+    const round = this.round(event.entity, event.epoch);
+    if (round !== undefined) round.stored[index] = { atMs: at, hash: event.hash };
+  }
+}
+
+/** Gossip verdict counters of every node, merged: one count per (topic kind and reason, action). */
+export function validationCounts(counters: readonly ReadonlyMap<string, number>[]): ValidationCount[] {
+  const merged = new Map<string, number>();
+  for (const c of counters) for (const [key, n] of c) merged.set(key, (merged.get(key) ?? 0) + n);
+  return [...merged]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, count]) => {
+      const parts = key.split(':');
+      if (parts.length === ACCEPT_KEY_PARTS) return { reason: parts[0]!, action: 'accept', count };
+      const [kind, action, ...reason] = parts;
+      return { reason: `${kind}:${reason.join(':')}`, action: action as ValidationAction, count };
+    });
+}
