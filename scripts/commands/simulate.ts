@@ -78,7 +78,7 @@ export const simulateCommand: Command = {
     '',
     `Runs the scenario (JSON or YAML, see scripts/scenarios) and writes results.json, CSV tables and SVG`,
     `plots into DIR (default ${DEFAULT_OUT_ROOT}/<scenario name>). Not supported yet: network latency or`,
-    'loss, churn, adversaries, processes: separate, baseline: star. Bytes on the wire are not measured.',
+    'loss, churn, processes: separate, baseline: star. Bytes on the wire are not measured.',
   ].join('\n'),
   async run(args, io) {
     const { values } = parseArgs({

@@ -14,9 +14,11 @@
  *   (`node.signing.openMessage`); the first time, over the nodes, at which it held at least k
  *   distinct lottery indexes. The time is taken when the read resolves, so it may exceed the
  *   true quorum time by the latency of that read, never undercut it.
+ * - REJECT verdicts (`gossip:invalid`) per sending peer, for the `byPeer` of `validation`.
  */
 import type { MeshEventMap, MeshEventName } from '../../node/events.ts';
 import type { GossipValidation } from '../../node/gossip/index.ts';
+import { parseTopic } from '../../node/gossip/topics.ts';
 import type { SigningService } from '../../node/signing/service.ts';
 import type { SignedEntityType } from '../../protocol/message/signed-entity-type.ts';
 import { epochWhenSigned } from '../../protocol/message/signed-entity-type.ts';
@@ -59,10 +61,16 @@ export interface RecorderOptions {
   /** Start (Unix ms) of a signing epoch. */
   epochStartMs(epoch: number): number;
   now(): number;
+  /** The nodes' network name, to read topic kinds. */
+  network: string;
+  /** Nodes not expected to hold certificates (adversaries): `heldEverywhere` skips them. */
+  unawaited?: ReadonlySet<number>;
 }
 
 /** Gossip verdict counter keys: `${topicKind}:accept` or `${topicKind}:${action}:${reason}`. */
 const ACCEPT_KEY_PARTS = 2;
+/** The topic kind the gossip adapter counts a message of an unknown topic under. */
+const UNKNOWN_TOPIC_KIND = 'unknown';
 /** The reason every validator gives a copy of a message it already has. */
 const DUPLICATE_REASON = 'DUPLICATE';
 
@@ -70,6 +78,8 @@ export class Recorder {
   private readonly rounds = new Map<string, RoundRecord>();
   private readonly deliveries: number[];
   private readonly options: RecorderOptions;
+  /** Verdict counter key (`${topicKind}:reject:${reason}`) → sending peer → REJECTs, over all nodes. */
+  private readonly rejects = new Map<string, Map<string, number>>();
 
   constructor(options: RecorderOptions) {
     this.options = options;
@@ -87,13 +97,24 @@ export class Recorder {
         this.onSignature(index, node, payload as MeshEventMap['signature:accepted'], at);
       } else if (name === 'certificate:stored') {
         this.onCertificate(index, payload as MeshEventMap['certificate:stored'], at);
+      } else if (name === 'gossip:invalid') {
+        this.onInvalid(payload as MeshEventMap['gossip:invalid']);
       }
     };
   }
 
-  /** The hash every node keeps for `label`, or undefined while some node has none or they differ. */
+  /** REJECTs per verdict counter key, split by the peer that sent them. */
+  rejectsByPeer(): ReadonlyMap<string, ReadonlyMap<string, number>> {
+    return this.rejects;
+  }
+
+  /**
+   * The hash every node keeps for `label` (nodes in `unawaited` aside), or undefined while some
+   * node has none or they differ.
+   */
   heldEverywhere(label: string): string | undefined {
-    const stored = this.rounds.get(label)?.stored;
+    const unawaited = this.options.unawaited ?? new Set<number>();
+    const stored = this.rounds.get(label)?.stored.filter((_, i) => !unawaited.has(i));
     if (stored === undefined || stored.some((s) => s === undefined)) return undefined;
     const hashes = new Set(stored.map((s) => s!.hash));
     return hashes.size === 1 ? [...hashes][0] : undefined;
@@ -198,6 +219,18 @@ export class Recorder {
     );
   }
 
+  private onInvalid(event: MeshEventMap['gossip:invalid']): void {
+    if (event.action !== 'reject') return;
+    const kind = parseTopic(this.options.network, event.topic)?.kind ?? UNKNOWN_TOPIC_KIND;
+    const key = `${kind}:reject:${event.reason}`;
+    let byPeer = this.rejects.get(key);
+    if (byPeer === undefined) {
+      byPeer = new Map();
+      this.rejects.set(key, byPeer);
+    }
+    byPeer.set(event.from, (byPeer.get(event.from) ?? 0) + 1);
+  }
+
   private onCertificate(index: number, event: MeshEventMap['certificate:stored'], at: number): void {
     if (!event.own) this.deliveries[index]!++;
     if (event.genesis) return;
@@ -206,8 +239,14 @@ export class Recorder {
   }
 }
 
-/** Gossip verdict counters of every node, merged: one count per (topic kind and reason, action). */
-export function validationCounts(counters: readonly ReadonlyMap<string, number>[]): ValidationCount[] {
+/**
+ * Gossip verdict counters of every node, merged: one count per (topic kind and reason, action);
+ * an entry whose key is in `byPeer` (`Recorder.rejectsByPeer`) gets its split by sending peer.
+ */
+export function validationCounts(
+  counters: readonly ReadonlyMap<string, number>[],
+  byPeer: ReadonlyMap<string, ReadonlyMap<string, number>> = new Map(),
+): ValidationCount[] {
   const merged = new Map<string, number>();
   for (const c of counters) for (const [key, n] of c) merged.set(key, (merged.get(key) ?? 0) + n);
   return [...merged]
@@ -216,6 +255,12 @@ export function validationCounts(counters: readonly ReadonlyMap<string, number>[
       const parts = key.split(':');
       if (parts.length === ACCEPT_KEY_PARTS) return { reason: parts[0]!, action: 'accept', count };
       const [kind, action, ...reason] = parts;
-      return { reason: `${kind}:${reason.join(':')}`, action: action as ValidationAction, count };
+      const peers = byPeer.get(key);
+      return {
+        reason: `${kind}:${reason.join(':')}`,
+        action: action as ValidationAction,
+        count,
+        ...(peers === undefined ? {} : { byPeer: Object.fromEntries(peers) }),
+      };
     });
 }

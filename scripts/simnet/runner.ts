@@ -7,8 +7,14 @@
  * every node the verification key. Nodes start in index order and bootstrap by the topology:
  * bootstrap-only (node 0), random (`degree` earlier nodes drawn from the seed), ring (node i - 1).
  *
+ * Adversarial nodes (adversary.ts) are picked by `adversarySelection` from the seed; the run waits
+ * for certificates on the honest nodes only (an adversary is soon graylisted by its neighbours and
+ * may miss certificates), and measures the REJECTs per sending peer
+ * (`validation[].byPeer`) and, in `scores`, each adversary's mean gossipsub score over the honest
+ * nodes at the end of the run (a node that never exchanged messages with it scores it 0).
+ *
  * Not supported yet (a `SimulationError` UNSUPPORTED names the field): latency or loss, churn,
- * adversaries, `processes: separate`, `baseline: star`. Bytes on the wire are not measured
+ * `processes: separate`, `baseline: star`. Bytes on the wire are not measured
  * in-process: they are reported as 0, with a note in `scenario.notes`.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,16 +29,19 @@ import type { SignerIdentity } from '../../node/identity/index.ts';
 import { createSimulatedIdentity } from '../../node/identity/index.ts';
 import { MeshNode } from '../../node/mesh-node.ts';
 import { ed25519KeyPairFromSeed } from '../../protocol/cardano/ed25519.ts';
+import { loadBlsBackend } from '../../protocol/crypto/bls/index.ts';
+import { chaCha20Random } from '../../protocol/crypto/random.ts';
 import { bytesToHex } from '../../protocol/encoding/bytes.ts';
 import { ProtocolError } from '../../protocol/errors.ts';
+import { selectAdversaries, startAdversary, unplacedAdversaries } from './adversary.ts';
 import { Recorder, validationCounts } from './measure.ts';
 import type { RunMeasurements } from './report/index.ts';
-import type { Scenario } from './scenario.ts';
-import { ADVERSARY_KINDS } from './scenario.ts';
+import type { AdversaryKind, Scenario } from './scenario.ts';
 
 /**
  * Codes: UNSUPPORTED (a scenario field this runner does not simulate yet; the message names it),
- * NO_ADDRESS (a started node listens on no loopback address).
+ * NO_ADDRESS (a started node listens on no loopback address), ADVERSARY (an adversarial node
+ * failed to misbehave, or more adversaries than nodes other than node 0).
  */
 export class SimulationError extends ProtocolError {}
 
@@ -86,7 +95,6 @@ export function checkSupported(s: Scenario): void {
   if (s.network.latencyMs.median !== 0 || s.network.latencyMs.jitter !== 0) fields.push('network.latencyMs');
   if (s.network.loss !== 0) fields.push('network.loss');
   if (s.churn.length > 0) fields.push('churn');
-  if (ADVERSARY_KINDS.some((kind) => s.adversaries[kind] > 0)) fields.push('adversaries');
   if (s.processes !== 'single') fields.push(`processes (${s.processes})`);
   if (s.baseline !== 'none') fields.push(`baseline (${s.baseline})`);
   if (fields.length > 0) {
@@ -150,12 +158,25 @@ export interface SimulationOptions {
   progress?: (line: string) => void;
 }
 
+/** One adversarial node as the run saw it. */
+export interface AdversaryOutcome {
+  index: number;
+  kind: AdversaryKind;
+  peerId: string;
+  /** REJECTs the honest nodes attributed to it (their gossip adapters' `rejectedByPeer`), summed. */
+  rejectedByHonest: number;
+  /** Its gossipsub score seen by the honest nodes at the end of the run, averaged. */
+  meanScore: number;
+}
+
 export interface SimulationResult {
   measurements: RunMeasurements;
   /** Every node held the same certificates for the last epoch's beacons before the timeout. */
   complete: boolean;
   /** Why the run stopped. */
   reason: string;
+  /** The adversarial nodes, by index. */
+  adversaries: AdversaryOutcome[];
 }
 
 /** Runs `scenario` (throws `SimulationError` UNSUPPORTED first if it cannot) and measures it. */
@@ -197,6 +218,19 @@ export async function runSimulation(
     const genesisSigningKeyFile = join(root, 'genesis.skey');
     writeFileSync(genesisSigningKeyFile, genesisSecretKeyToHex(genesisKeys.secretKey), { mode: 0o600 });
     const plan = bootstrapPlan(scenario, random);
+    const adversaries = selectAdversaries(scenario, stakes, random);
+    const unplaced = unplacedAdversaries(scenario, adversaries);
+    if (unplaced > 0) {
+      throw new SimulationError(
+        'ADVERSARY',
+        `scenario ${scenario.name}: ${unplaced} adversarial node(s) left over: node 0 (genesis) is never adversarial`,
+      );
+    }
+    const honest = Array.from({ length: scenario.nodes }, (_, i) => i).filter((i) => !adversaries.has(i));
+    const bls = await loadBlsBackend('mcl');
+    const adversaryRandom = chaCha20Random(derivedSeed(scenario.seed, 'adversaries'));
+    let adversaryError: unknown;
+    const stopAdversaries: (() => void)[] = [];
 
     const recorder = new Recorder({
       nodes: scenario.nodes,
@@ -206,6 +240,8 @@ export async function runSimulation(
       signerIndex: new Map(identities.map((id, j) => [id.partyId, j])),
       epochStartMs: (epoch) => genesisTimeMs + epoch * epochMs,
       now: () => Date.now(),
+      network: SIMNET_NETWORK,
+      unawaited: new Set(adversaries.keys()),
     });
 
     const config = (index: number, bootstrap: string[]): NodeConfig =>
@@ -251,7 +287,8 @@ export async function runSimulation(
           announced.add(label);
           const times = recorder.certificateTimes(label).filter((t): t is number => t !== null);
           say(
-            `${stamp()} ${label} certified on all ${scenario.nodes} nodes ` +
+            `${stamp()} ${label} certified on all ${honest.length} ` +
+              (adversaries.size > 0 ? 'honest nodes ' : 'nodes ') +
               `(${Math.min(...times)}–${Math.max(...times)} ms after the epoch opened)`,
           );
         }
@@ -263,7 +300,7 @@ export async function runSimulation(
           if (lastEpochHeld()) {
             finish({
               complete: true,
-              reason: `every node holds the same certificates of epoch ${lastEpoch}`,
+              reason: `every ${adversaries.size > 0 ? 'honest ' : ''}node holds the same certificates of epoch ${lastEpoch}`,
             });
           }
         }, epochMs / SETTLE_EPOCH_FRACTION);
@@ -278,6 +315,7 @@ export async function runSimulation(
           plan[i]!.map((j) => addresses[j]!),
         ),
         identities: scenario.nodeSigners[i]!.map((j) => identities[j]!),
+        backend: bls,
       });
       const record = recorder.listener(i, node);
       node.events.onAny((name, payload) => {
@@ -290,6 +328,20 @@ export async function runSimulation(
       if (address === undefined)
         throw new SimulationError('NO_ADDRESS', `node ${i} listens on no loopback address`);
       addresses.push(address);
+      const kind = adversaries.get(i);
+      if (kind !== undefined) {
+        stopAdversaries.push(
+          await startAdversary(node, kind, {
+            bls,
+            random: adversaryRandom,
+            onError: (error) => {
+              adversaryError ??= error;
+              finish({ complete: false, reason: `adversarial node ${i} (${kind}) failed: ${String(error)}` });
+            },
+          }),
+        );
+        say(`${stamp()} node ${i} (${node.peerId}) is adversarial: ${kind}`);
+      }
     }
     say(
       `${stamp()} ${scenario.nodes} nodes started; genesis in ${Math.max(0, genesisTimeMs - Date.now())} ms, ` +
@@ -308,7 +360,34 @@ export async function runSimulation(
     const outcome = await finished;
     clearTimeout(timeout);
     clearTimeout(settleTimer);
+    for (const stop of stopAdversaries) stop();
+    if (adversaryError !== undefined) {
+      throw new SimulationError('ADVERSARY', outcome.reason, { cause: adversaryError });
+    }
+    // Scores and rejects are read while the nodes still run (stopping forgets the peers).
+    const outcomes: AdversaryOutcome[] = [...adversaries]
+      .sort(([a], [b]) => a - b)
+      .map(([index, kind]) => {
+        const peerId = nodes[index]!.peerId;
+        const honestNodes = honest.map((h) => nodes[h]!);
+        return {
+          index,
+          kind,
+          peerId,
+          rejectedByHonest: honestNodes.reduce(
+            (sum, n) => sum + (n.gossip.rejectedByPeer().get(peerId) ?? 0),
+            0,
+          ),
+          meanScore: honestNodes.reduce((sum, n) => sum + n.gossip.getScore(peerId), 0) / honestNodes.length,
+        };
+      });
     say(`${stamp()} ${outcome.reason}: stopping ${nodes.length} nodes`);
+    for (const o of outcomes) {
+      say(
+        `offender node ${o.index} (${o.kind}) ${o.peerId}: ${o.rejectedByHonest} REJECTs at honest nodes, ` +
+          `mean score ${o.meanScore.toFixed(1)}`,
+      );
+    }
 
     await stopNodes();
     const counters = nodes.map((n) => n.gossip.counters());
@@ -335,9 +414,12 @@ export async function runSimulation(
         cpuSeconds: cpuSecondsPerNode,
         rssBytes: rssPerNode,
       })),
-      validation: validationCounts(counters),
+      validation: validationCounts(counters, recorder.rejectsByPeer()),
+      ...(outcomes.length === 0
+        ? {}
+        : { scores: Object.fromEntries(outcomes.map((o) => [o.peerId, o.meanScore])) }),
     };
-    return { measurements, complete: outcome.complete, reason: outcome.reason };
+    return { measurements, complete: outcome.complete, reason: outcome.reason, adversaries: outcomes };
   } finally {
     clearInterval(rssTimer);
     await stopNodes();
