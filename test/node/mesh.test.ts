@@ -114,13 +114,14 @@ describe('the mesh: 10 nodes on TCP loopback', function () {
     injector.services.pubsub.subscribe(registrationTopic);
     injector.services.pubsub.subscribe(msdTopic);
     const injectorId = injector.peerId.toString();
+    // Both directions: gossipsub only sends to peers it knows subscribe to the topic.
+    const subscribedBothWays = (topic: string): boolean =>
+      target.host.services.pubsub.getSubscribers(topic).some((p) => p.toString() === injectorId) &&
+      injector!.services.pubsub.getSubscribers(topic).some((p) => p.toString() === target.peerId);
     await net.until(
       0,
-      () =>
-        target.host.services.pubsub
-          .getSubscribers(registrationTopic)
-          .some((p) => p.toString() === injectorId),
-      'the injector subscribed',
+      () => subscribedBothWays(registrationTopic) && subscribedBothWays(msdTopic),
+      'the injector and the target subscribed to each other',
     );
 
     // A registration window with at least 3 s left, and pool 3 already registered in it.
