@@ -6,17 +6,12 @@
 import type { ChainObserver, EpochWindow } from '../../../node/chain/observer.ts';
 import type { GossipPublisher, TopicHandler } from '../../../node/gossip/handler.ts';
 import type { MeshTopic } from '../../../node/gossip/topics.ts';
-import type { RegistrationView, SignerSet } from '../../../node/registration/view.ts';
 import type { Clock } from '../../../node/runtime/clock.ts';
 import type { SignatureStore, StoredMessage } from '../../../node/store/types.ts';
 import { poolIdFromHash } from '../../../protocol/cardano/pool-id.ts';
 import type { BlsBackend } from '../../../protocol/crypto/bls/backend.ts';
-import { generateSecretKey } from '../../../protocol/crypto/bls/index.ts';
-import type { RandomSource } from '../../../protocol/crypto/random.ts';
-import { bytesToHex } from '../../../protocol/encoding/bytes.ts';
 import type { TimePoint } from '../../../protocol/message/signed-entity-type.ts';
 import type { SignedEntityType } from '../../../protocol/message/signed-entity-type.ts';
-import { KeyRegistration } from '../../../protocol/stm/registration.ts';
 import { entityKey } from '../../../node/signing/open-message.ts';
 
 export const EPOCH_MS = 10_000;
@@ -52,48 +47,7 @@ export class FakeChain implements ChainObserver {
   }
 }
 
-export class FakeView implements RegistrationView {
-  private readonly sets = new Map<number, SignerSet>();
-  private readonly keys = new Map<string, bigint>();
-
-  constructor(
-    private readonly backend: BlsBackend,
-    private readonly random: RandomSource,
-  ) {}
-
-  /** Registers `stakes` (pool → stake) at `epoch` with fresh keys and closes the set. */
-  close(epoch: number, stakes: ReadonlyMap<string, bigint>): SignerSet {
-    const registration = new KeyRegistration();
-    const poolByVk = new Map<string, string>();
-    for (const [partyId, stake] of stakes) {
-      const sk = generateSecretKey(this.random);
-      const vk = this.backend.verificationKey(sk);
-      registration.register(stake, { vk, pop: this.backend.proofOfPossession(sk) }, this.backend);
-      this.keys.set(`${epoch}:${partyId}`, sk);
-      poolByVk.set(bytesToHex(vk), partyId);
-    }
-    const closed = registration.close();
-    const set = {
-      epoch,
-      registration: closed,
-      partyIds: closed.entries.map((e) => poolByVk.get(bytesToHex(e.vk))!),
-    };
-    this.sets.set(epoch, set);
-    return set;
-  }
-
-  signerSet(epoch: number): SignerSet | undefined {
-    return this.sets.get(epoch);
-  }
-
-  isOpen(epoch: number): boolean {
-    return !this.sets.has(epoch);
-  }
-
-  ownSecretKey(epoch: number, partyId: string): bigint | undefined {
-    return this.keys.get(`${epoch}:${partyId}`);
-  }
-}
+export { FakeView } from '../support/fake-view.ts';
 
 export class MemorySignatureStore implements SignatureStore {
   readonly data = new Map<string, { entity: SignedEntityType; byParty: Map<string, Uint8Array> }>();
