@@ -37,6 +37,8 @@ import type { SignerIdentity } from './identity/index.ts';
 import { loadIdentity } from './identity/index.ts';
 import type { MeshHost } from './p2p/index.ts';
 import { createHost, createRequestResponse, loadOrCreatePeerKey } from './p2p/index.ts';
+import type { HostOptions } from './p2p/index.ts';
+import { GossipWireMetrics } from './gossip/wire-metrics.ts';
 import { RegistrationService } from './registration/service.ts';
 import type { Clock } from './runtime/clock.ts';
 import { StatusFile } from './status.ts';
@@ -57,6 +59,8 @@ export interface MeshNodeInit {
   chain?: ChainObserver;
   /** Per-node log names when several nodes share a process. */
   logger?: ComponentLogger;
+  /** The TCP transport (simulations condition and count links: `scripts/simnet/link.ts`). */
+  transport?: HostOptions['transport'];
   /** Storm-control window of the aggregator (default: a twentieth of the epoch); 0 makes every aggregator publish at once. */
   aggregatorWindowMs?: number;
 }
@@ -108,6 +112,8 @@ export class MeshNode {
   readonly identities: readonly SignerIdentity[];
   /** The certificate layer, when a genesis verification key is configured. */
   readonly certificates: CertificateLayer | undefined;
+  /** Gossipsub's counts of message copies received and duplicates, by topic. */
+  readonly wireMetrics: GossipWireMetrics;
   private readonly ownedChain: DevnetChain | undefined;
   private readonly statusFile: StatusFile;
   private running = false;
@@ -126,7 +132,9 @@ export class MeshNode {
     identities: SignerIdentity[];
     certificates: CertificateLayer | undefined;
     clock: Clock;
+    wireMetrics: GossipWireMetrics;
   }) {
+    this.wireMetrics = parts.wireMetrics;
     this.config = parts.config;
     this.events = parts.events;
     this.store = parts.store;
@@ -183,6 +191,7 @@ export class MeshNode {
       // outlive propagation, and must be shorter than the re-announce interval for re-announced
       // registrations to go out again (content-addressed ids).
       const seenTtlMs = GOSSIP_SEEN_TTL_MS;
+      const wireMetrics = new GossipWireMetrics();
       const host = await createHost({
         network: config.network,
         privateKey: await loadOrCreatePeerKey(config.dataDir),
@@ -195,6 +204,8 @@ export class MeshNode {
         rejectCount: (peerId) => penalties.rejects(peerId),
         isBanned: (peerId) => banList.isBanned(peerId),
         logger,
+        wireMetrics,
+        ...(init.transport === undefined ? {} : { transport: init.transport }),
       });
       const gossip = new GossipValidation({
         network: config.network,
@@ -335,6 +346,7 @@ export class MeshNode {
         identities,
         certificates,
         clock,
+        wireMetrics,
       });
     } catch (e) {
       ownedChain?.stop();
@@ -358,7 +370,10 @@ export class MeshNode {
     await this.host.start();
     await this.registration.start();
     this.gossip.register(this.registration.topicHandler);
-    for (const handler of this.signing.handlers) this.gossip.register(handler);
+    // A leaf (relaySignatures off) keeps the handlers, to publish its own, without subscribing.
+    for (const handler of this.signing.handlers) {
+      this.gossip.register(handler, { subscribe: this.config.p2p.relaySignatures });
+    }
     const certificates = this.certificates;
     if (certificates !== undefined) {
       certificates.agreement.start();

@@ -139,6 +139,7 @@ export const SCHEMA: Section = {
     announce: new Field(listField(multiaddrField({ peerId: false }), { unique: true }), 'list', {
       optional: true,
     }),
+    relaySignatures: new Field(booleanField, 'boolean', { default: constant(true) }),
   },
   registration: {
     closeFraction: new Field(openFraction, 'number', { default: constant(DEFAULT_CLOSE_FRACTION) }),
@@ -215,6 +216,9 @@ function walk(section: Section, raw: unknown, at: string, report: Report): Recor
 /** Checks between fields, run only on fields that are valid on their own. */
 function crossCheck(config: Record<string, Record<string, unknown>>, report: Report): void {
   const { chain, protocol, p2p, genesis } = config;
+  if ((config['aggregator'] as unknown) === true && p2p!['relaySignatures'] === false) {
+    report('p2p.relaySignatures', 'an aggregator needs the signatures: it must relay them (true)');
+  }
   if (genesis!['verificationKey'] !== undefined && genesis!['verificationKeyFile'] !== undefined) {
     report(
       'genesis.verificationKey',

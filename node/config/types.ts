@@ -24,6 +24,12 @@ export interface P2pSettings {
   readonly loopback: boolean;
   /** Addresses announced to peers instead of the listen addresses. */
   readonly announce?: readonly string[];
+  /**
+   * Receive and forward other signers' single signatures (default). A non-aggregating node may
+   * turn it off: it then only publishes its own, to the peers subscribed to the topic (a leaf, as
+   * the signers of the star baseline).
+   */
+  readonly relaySignatures: boolean;
 }
 
 export interface RegistrationSettings {
@@ -86,7 +92,13 @@ export interface NodeConfigInput {
   };
   protocol?: Partial<ProtocolParameters>;
   signedEntityTypes?: string[];
-  p2p?: { targetPeers?: number; maxPeers?: number; loopback?: boolean; announce?: string[] };
+  p2p?: {
+    targetPeers?: number;
+    maxPeers?: number;
+    loopback?: boolean;
+    announce?: string[];
+    relaySignatures?: boolean;
+  };
   registration?: { closeFraction?: number; reannounceSeconds?: number };
   log?: { level?: string };
   genesis?: {

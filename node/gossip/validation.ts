@@ -69,6 +69,8 @@ interface Registered {
   topic: MeshTopic;
   handler: TopicHandler<unknown>;
   queue: BoundedQueue;
+  /** False: a publish-only topic (`register`'s `subscribe`). */
+  subscribed: boolean;
 }
 
 export class GossipValidation implements GossipPublisher, Startable {
@@ -85,8 +87,11 @@ export class GossipValidation implements GossipPublisher, Startable {
     this.log = init.logger.forComponent('mithril-mesh:gossip');
   }
 
-  /** Adds the handler of one topic; subscribes at once if started. */
-  register<T>(handler: TopicHandler<T>): void {
+  /**
+   * Adds the handler of one topic; subscribes at once if started. Without `subscribe` the node
+   * only publishes on the topic (to the peers subscribed to it) and receives nothing from it.
+   */
+  register<T>(handler: TopicHandler<T>, options: { subscribe: boolean } = { subscribe: true }): void {
     const name = topicName(this.init.network, handler.topic);
     if (this.topics.has(name))
       throw new GossipAdapterError('DUPLICATE_HANDLER', `a handler for ${name} exists`);
@@ -99,22 +104,27 @@ export class GossipValidation implements GossipPublisher, Startable {
       this.init.concurrency ?? DEFAULT_CONCURRENCY,
       this.init.maxPendingPerTopic ?? DEFAULT_MAX_PENDING,
     );
-    this.topics.set(name, { topic: handler.topic, handler: handler as TopicHandler<unknown>, queue });
-    if (this.started) this.init.router.subscribe(name);
+    this.topics.set(name, {
+      topic: handler.topic,
+      handler: handler as TopicHandler<unknown>,
+      queue,
+      subscribed: options.subscribe,
+    });
+    if (this.started && options.subscribe) this.init.router.subscribe(name);
   }
 
   start(): void {
     if (this.started) return;
     this.started = true;
     this.init.router.addEventListener('gossipsub:message', this.onMessage);
-    for (const name of this.topics.keys()) this.init.router.subscribe(name);
+    for (const [name, r] of this.topics) if (r.subscribed) this.init.router.subscribe(name);
   }
 
   stop(): void {
     if (!this.started) return;
     this.started = false;
     this.init.router.removeEventListener('gossipsub:message', this.onMessage);
-    for (const name of this.topics.keys()) this.init.router.unsubscribe(name);
+    for (const [name, r] of this.topics) if (r.subscribed) this.init.router.unsubscribe(name);
   }
 
   /**

@@ -12,17 +12,19 @@ import { yamux } from '@chainsafe/libp2p-yamux';
 import { bootstrap } from '@libp2p/bootstrap';
 import { identify } from '@libp2p/identify';
 import type { Identify } from '@libp2p/identify';
-import type { ComponentLogger, PeerInfo, PrivateKey } from '@libp2p/interface';
+import type { ComponentLogger, PeerInfo, PrivateKey, Transport } from '@libp2p/interface';
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht';
 import type { KadDHT } from '@libp2p/kad-dht';
 import { ping } from '@libp2p/ping';
 import type { Ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
+import type { TCPComponents } from '@libp2p/tcp';
 import { createLibp2p } from 'libp2p';
 import type { Libp2p } from 'libp2p';
 import { ProtocolError } from '../../protocol/errors.ts';
 import { gossipsubOptions, loopbackOverrides } from '../gossip/gossipsub-options.ts';
 import { isValidNetworkName } from '../gossip/topics.ts';
+import type { GossipWireMetrics } from '../gossip/wire-metrics.ts';
 
 /** Bad host options. Code: INVALID_NETWORK (a network name outside `[a-z0-9-]`, 1-32 chars). */
 export class HostError extends ProtocolError {}
@@ -58,6 +60,10 @@ export interface HostOptions {
   isBanned: (peerId: string) => boolean;
   /** Per-node log names (simulations run many nodes in one process). */
   logger?: ComponentLogger;
+  /** Gossipsub's message counters go here (`GossipWireMetrics`). */
+  wireMetrics?: GossipWireMetrics;
+  /** The TCP transport to use instead of `tcp()` (simulations: `scripts/simnet/link.ts`). */
+  transport?: (components: TCPComponents) => Transport;
 }
 
 /** The DHT protocol of a network: a private DHT, never mixed with IPFS's or another network's. */
@@ -79,7 +85,7 @@ export async function createHost(options: HostOptions): Promise<MeshHost> {
     start: false,
     privateKey: options.privateKey,
     addresses: { listen: options.listen, announce: options.announce ?? [] },
-    transports: [tcp()],
+    transports: [options.transport ?? tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionManager: {
@@ -101,7 +107,16 @@ export async function createHost(options: HostOptions): Promise<MeshHost> {
         clientMode: false,
         peerInfoMapper: options.loopback ? passthroughMapper : withoutLoopbackAddresses,
       }),
-      pubsub: (components) => new GossipSub(components, gossip),
+      pubsub: (components) =>
+        new GossipSub(components, {
+          ...gossip,
+          ...(options.wireMetrics === undefined
+            ? {}
+            : {
+                metricsRegister: options.wireMetrics,
+                metricsTopicStrToLabel: options.wireMetrics.topicLabels,
+              }),
+        }),
     },
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });

@@ -1,6 +1,6 @@
 /**
- * What the simulation runner measures, from the events of the nodes it runs in-process
- * (`node.events.onAny`) and their gossip counters, turned into the report's `RunMeasurements`.
+ * What the simulation runner measures from the events of its nodes (sim-node.ts: each node's
+ * events plus `sim:quorum`, with the time they happened), turned into the report's rounds.
  *
  * A round is one beacon (signed entity) whose signing epoch is among the certified epochs of the
  * run; it is known once any node accepted a signature or stored a certificate for it. Times are
@@ -10,19 +10,16 @@
  *   candidate may displace the first one).
  * - `signatureHeldAtNodeMs[s][i]`: the first `signature:accepted` of signer s on node i; one row
  *   per signer that signed the beacon (seen by any node), in signer order.
- * - `quorumAtFirstNodeMs`: after each accepted signature the node's open message is read
- *   (`node.signing.openMessage`); the first time, over the nodes, at which it held at least k
- *   distinct lottery indexes. The time is taken when the read resolves, so it may exceed the
- *   true quorum time by the latency of that read, never undercut it.
+ * - `quorumAtFirstNodeMs`: the first `sim:quorum` of the beacon over the nodes (its open message
+ *   held k distinct lottery indexes).
  * - REJECT verdicts (`gossip:invalid`) per sending peer, for the `byPeer` of `validation`.
  */
 import type { MeshEventMap, MeshEventName } from '../../node/events.ts';
-import type { GossipValidation } from '../../node/gossip/index.ts';
 import { parseTopic } from '../../node/gossip/topics.ts';
-import type { SigningService } from '../../node/signing/service.ts';
 import type { SignedEntityType } from '../../protocol/message/signed-entity-type.ts';
 import { epochWhenSigned } from '../../protocol/message/signed-entity-type.ts';
-import type { NodeMeasurement, RoundMeasurement, ValidationCount } from './report/index.ts';
+import type { RoundMeasurement, ValidationCount } from './report/index.ts';
+import type { QuorumEvent } from './sim-node.ts';
 import type { ValidationAction } from './report/model.ts';
 import { NOT_HELD } from './report/index.ts';
 
@@ -30,12 +27,6 @@ import { NOT_HELD } from './report/index.ts';
 export function beaconLabel(entity: SignedEntityType): string {
   const { type, ...rest } = entity;
   return `${type}(${Object.values(rest).join(',')})`;
-}
-
-/** The parts of a running node the recorder reads. */
-export interface MeasuredNode {
-  readonly signing: Pick<SigningService, 'openMessage'>;
-  readonly gossip: Pick<GossipValidation, 'counters'>;
 }
 
 interface RoundRecord {
@@ -60,10 +51,9 @@ export interface RecorderOptions {
   signerIndex: ReadonlyMap<string, number>;
   /** Start (Unix ms) of a signing epoch. */
   epochStartMs(epoch: number): number;
-  now(): number;
   /** The nodes' network name, to read topic kinds. */
   network: string;
-  /** Nodes not expected to hold certificates (adversaries): `heldEverywhere` skips them. */
+  /** Nodes not expected to hold certificates (adversaries, nodes down at the end): `heldEverywhere` skips them. */
   unawaited?: ReadonlySet<number>;
 }
 
@@ -71,36 +61,37 @@ export interface RecorderOptions {
 const ACCEPT_KEY_PARTS = 2;
 /** The topic kind the gossip adapter counts a message of an unknown topic under. */
 const UNKNOWN_TOPIC_KIND = 'unknown';
-/** The reason every validator gives a copy of a message it already has. */
-const DUPLICATE_REASON = 'DUPLICATE';
 
 export class Recorder {
   private readonly rounds = new Map<string, RoundRecord>();
-  private readonly deliveries: number[];
+  /** Every single signature accepted anywhere, any epoch: `${beacon} ${partyId}`. */
+  private readonly signatures = new Set<string>();
   private readonly options: RecorderOptions;
   /** Verdict counter key (`${topicKind}:reject:${reason}`) → sending peer → REJECTs, over all nodes. */
   private readonly rejects = new Map<string, Map<string, number>>();
 
   constructor(options: RecorderOptions) {
     this.options = options;
-    this.deliveries = new Array<number>(options.nodes).fill(0);
   }
 
-  /** Listener for node `index`'s events; `node` is read for the quorum. */
-  listener(
-    index: number,
-    node: MeasuredNode,
-  ): <K extends MeshEventName>(name: K, payload: MeshEventMap[K]) => void {
-    return (name, payload) => {
-      const at = this.options.now();
-      if (name === 'signature:accepted') {
-        this.onSignature(index, node, payload as MeshEventMap['signature:accepted'], at);
-      } else if (name === 'certificate:stored') {
-        this.onCertificate(index, payload as MeshEventMap['certificate:stored'], at);
-      } else if (name === 'gossip:invalid') {
-        this.onInvalid(payload as MeshEventMap['gossip:invalid']);
-      }
-    };
+  /** Records an event of node `index` that happened at `atMs` (Unix ms). */
+  record(index: number, name: MeshEventName | 'sim:quorum', payload: unknown, atMs: number): void {
+    if (name === 'signature:accepted') {
+      this.onSignature(index, payload as MeshEventMap['signature:accepted'], atMs);
+    } else if (name === 'sim:quorum') {
+      const { entity } = payload as QuorumEvent;
+      const round = this.round(entity, epochWhenSigned(entity));
+      if (round !== undefined) round.quorum[index] ??= atMs;
+    } else if (name === 'certificate:stored') {
+      this.onCertificate(index, payload as MeshEventMap['certificate:stored'], atMs);
+    } else if (name === 'gossip:invalid') {
+      this.onInvalid(payload as MeshEventMap['gossip:invalid']);
+    }
+  }
+
+  /** Distinct single signatures accepted by any node during the run, every epoch. */
+  signaturesSeen(): number {
+    return this.signatures.size;
   }
 
   /** REJECTs per verdict counter key, split by the peer that sent them. */
@@ -158,21 +149,6 @@ export class Recorder {
       });
   }
 
-  /**
-   * Per node: deliveries (signatures and certificates received from peers), duplicates (gossip
-   * verdicts IGNORE DUPLICATE); bytes, CPU and memory are the caller's.
-   */
-  nodeCounts(
-    counters: readonly ReadonlyMap<string, number>[],
-  ): Pick<NodeMeasurement, 'deliveries' | 'duplicates'>[] {
-    return counters.map((c, i) => ({
-      deliveries: this.deliveries[i]!,
-      duplicates: [...c]
-        .filter(([key]) => key.split(':')[2] === DUPLICATE_REASON)
-        .reduce((sum, [, n]) => sum + n, 0),
-    }));
-  }
-
   private round(entity: SignedEntityType, epoch: number): RoundRecord | undefined {
     if (epoch < this.options.firstEpoch || epoch > this.options.lastEpoch) return undefined;
     const label = beaconLabel(entity);
@@ -191,13 +167,8 @@ export class Recorder {
     return round;
   }
 
-  private onSignature(
-    index: number,
-    node: MeasuredNode,
-    event: MeshEventMap['signature:accepted'],
-    at: number,
-  ): void {
-    if (!event.own) this.deliveries[index]!++;
+  private onSignature(index: number, event: MeshEventMap['signature:accepted'], at: number): void {
+    this.signatures.add(`${beaconLabel(event.entity)} ${event.partyId}`);
     const round = this.round(event.entity, epochWhenSigned(event.entity));
     const signer = this.options.signerIndex.get(event.partyId);
     if (round === undefined || signer === undefined) return;
@@ -207,16 +178,6 @@ export class Recorder {
       round.held.set(signer, byNode);
     }
     byNode[index] ??= at;
-    if (round.quorum[index] !== undefined) return;
-    void node.signing.openMessage(event.entity).then(
-      (result) => {
-        if (result.status === 'open' && result.openMessage.distinctIndexes >= this.options.k) {
-          round.quorum[index] ??= this.options.now();
-        }
-      },
-      // A node stopping mid-read: its quorum is simply not recorded.
-      () => undefined,
-    );
   }
 
   private onInvalid(event: MeshEventMap['gossip:invalid']): void {
@@ -232,7 +193,6 @@ export class Recorder {
   }
 
   private onCertificate(index: number, event: MeshEventMap['certificate:stored'], at: number): void {
-    if (!event.own) this.deliveries[index]!++;
     if (event.genesis) return;
     const round = this.round(event.entity, event.epoch);
     if (round !== undefined) round.stored[index] = { atMs: at, hash: event.hash };

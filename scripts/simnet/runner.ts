@@ -1,47 +1,63 @@
 /**
- * The simulation runner: a scenario (scripts/simnet/scenario.ts) run with real mesh nodes, all in
- * this process, on TCP loopback, measured from their events (measure.ts) into `RunMeasurements`.
+ * The simulation runner: a scenario (scripts/simnet/scenario.ts) run with real mesh nodes on TCP
+ * loopback, in this process or one process per node (`processes: separate`), measured from their
+ * events (measure.ts) and counters (sim-node.ts) into `RunMeasurements`.
  *
  * Every signer gets a simulated SPO identity derived from the scenario seed and its index; the
  * stake distribution file holds the scenario's stakes; node 0 holds the genesis signing key and
  * every node the verification key. Nodes start in index order and bootstrap by the topology:
  * bootstrap-only (node 0), random (`degree` earlier nodes drawn from the seed), ring (node i - 1).
  *
- * Adversarial nodes (adversary.ts) are picked by `adversarySelection` from the seed; the run waits
- * for certificates on the honest nodes only (an adversary is soon graylisted by its neighbours and
- * may miss certificates), and measures the REJECTs per sending peer
- * (`validation[].byPeer`) and, in `scores`, each adversary's mean gossipsub score over the honest
- * nodes at the end of the run (a node that never exchanged messages with it scores it 0).
+ * Links: what each node sends goes through the link model of link.ts (the scenario's latency and
+ * loss), which also counts every byte on its connections. With separate processes each node
+ * process applies the same model: `tc netem` in network namespaces would need a kernel with netem,
+ * which the run probes (netem.ts) and reports in `scenario.notes`.
  *
- * Not supported yet (a `SimulationError` UNSUPPORTED names the field): latency or loss, churn,
- * `processes: separate`, `baseline: star`. Bytes on the wire are not measured
- * in-process: they are reported as 0, with a note in `scenario.notes`.
+ * Churn: at `atEpoch` epochs after the first certified epoch opens, leaving nodes stop (their
+ * counters are kept) and joining nodes start, from their data dir and port if they ran before.
+ * The run waits for certificates on the honest nodes that run at the end.
+ *
+ * Adversarial nodes (adversary.ts) are picked by `adversarySelection` from the seed; the run
+ * measures the REJECTs per sending peer (`validation[].byPeer`) and, in `scores`, each adversary's
+ * mean gossipsub score over the honest nodes at the end of the run (a node that never exchanged
+ * messages with it scores it 0).
+ *
+ * The star baseline (`variant: 'star'`) runs the same scenario the way Mithril works today: node 0
+ * is the only aggregator (and assembles at once, without the mesh's storm-control delay); every
+ * other node dials it and publishes its signatures to it alone: it does not subscribe to the
+ * signature topics (`p2p.relaySignatures: false`), so it neither receives nor relays them. The
+ * certificate goes from node 0 to its peers; registrations and certificates gossip as in the mesh.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { genesisSecretKeyToHex } from '../../node/aggregation/genesis.ts';
 import { writeStakeDistributionFile } from '../../node/chain/stake-distribution-file.ts';
-import { validateNodeConfig } from '../../node/config/index.ts';
-import type { NodeConfig } from '../../node/config/index.ts';
-import type { SignerIdentity } from '../../node/identity/index.ts';
+import type { NodeConfigInput } from '../../node/config/index.ts';
 import { createSimulatedIdentity } from '../../node/identity/index.ts';
-import { MeshNode } from '../../node/mesh-node.ts';
 import { ed25519KeyPairFromSeed } from '../../protocol/cardano/ed25519.ts';
 import { loadBlsBackend } from '../../protocol/crypto/bls/index.ts';
-import { chaCha20Random } from '../../protocol/crypto/random.ts';
+import type { BlsBackend } from '../../protocol/crypto/bls/index.ts';
 import { bytesToHex } from '../../protocol/encoding/bytes.ts';
 import { ProtocolError } from '../../protocol/errors.ts';
-import { selectAdversaries, startAdversary, unplacedAdversaries } from './adversary.ts';
+import { selectAdversaries, unplacedAdversaries } from './adversary.ts';
+import { forkNodeProcess } from './child-node.ts';
+import type { NodeProcess } from './child-node.ts';
+import { isConditioned } from './link.ts';
 import { Recorder, validationCounts } from './measure.ts';
-import type { RunMeasurements } from './report/index.ts';
+import { netemUnavailableReason } from './netem.ts';
+import { derivedSeed, seededRandom } from './random.ts';
+import type { RunMeasurements, Variant } from './report/index.ts';
 import type { AdversaryKind, Scenario } from './scenario.ts';
+import { startInProcess } from './sim-node.ts';
+import type { SimEventListener, SimNode, SimNodeSpec, SimNodeStats } from './sim-node.ts';
+
+export { seededRandom } from './random.ts';
 
 /**
- * Codes: UNSUPPORTED (a scenario field this runner does not simulate yet; the message names it),
- * NO_ADDRESS (a started node listens on no loopback address), ADVERSARY (an adversarial node
- * failed to misbehave, or more adversaries than nodes other than node 0).
+ * Codes: NO_ADDRESS (a started node listens on no loopback address), ADVERSARY (an adversarial
+ * node failed to misbehave, or more adversaries than nodes other than node 0), NODE (a node
+ * process failed).
  */
 export class SimulationError extends ProtocolError {}
 
@@ -64,46 +80,24 @@ const SETTLE_EPOCH_FRACTION = 5;
 const RSS_SAMPLE_MS = 1000;
 const MS_PER_SECOND = 1000;
 const US_PER_SECOND = 1_000_000;
-/** mulberry32 constants (Tommy Ettinger's 32-bit generator) and 2^32, to scale its output into [0, 1). */
-const MULBERRY_INCREMENT = 0x6d2b79f5;
-const MULBERRY_SHIFT_A = 15;
-const MULBERRY_SHIFT_B = 7;
-const MULBERRY_SHIFT_C = 14;
-const MULBERRY_MULT_A = 61;
-const UINT32_RANGE = 4294967296;
+/** The star baseline's aggregator, and the node holding the genesis key. */
+const HUB = 0;
+/** The hub takes a connection from every node, and the DHT's own on top: the node default (32) or twice the nodes. */
+const DEFAULT_MAX_PEERS = 32;
+const HUB_PEERS_PER_NODE = 2;
 
-export const BYTES_NOTE =
-  'bytesReceived and bytesSent are not measured by the in-process runner and are reported as 0';
 export const PROCESS_SHARE_NOTE =
   'cpuSeconds and rssBytes are process-wide (process.cpuUsage, peak process.memoryUsage().rss) divided by the number of nodes';
-
-/** A deterministic generator of numbers in [0, 1) (mulberry32): every random choice of a run comes from the seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + MULBERRY_INCREMENT) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> MULBERRY_SHIFT_A), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> MULBERRY_SHIFT_B), t | MULBERRY_MULT_A);
-    return ((t ^ (t >>> MULBERRY_SHIFT_C)) >>> 0) / UINT32_RANGE;
-  };
-}
-
-/** Throws `SimulationError` UNSUPPORTED naming every scenario field this runner cannot simulate yet. */
-export function checkSupported(s: Scenario): void {
-  const fields: string[] = [];
-  if (s.network.latencyMs.median !== 0 || s.network.latencyMs.jitter !== 0) fields.push('network.latencyMs');
-  if (s.network.loss !== 0) fields.push('network.loss');
-  if (s.churn.length > 0) fields.push('churn');
-  if (s.processes !== 'single') fields.push(`processes (${s.processes})`);
-  if (s.baseline !== 'none') fields.push(`baseline (${s.baseline})`);
-  if (fields.length > 0) {
-    throw new SimulationError(
-      'UNSUPPORTED',
-      `scenario ${s.name}: not supported by the simulator yet: ${fields.join(', ')}`,
-    );
-  }
-}
+export const CHILD_PROCESS_NOTE =
+  "cpuSeconds and rssBytes are each node process's own (CPU from its start, RSS peak sampled every second)";
+export const BYTES_NOTE =
+  "bytesSent and bytesReceived are counted on each node's TCP connections: Noise and Yamux framing included";
+export const LINK_NOTE =
+  'latency and loss are applied by the transport wrapper to what each node sends (scripts/simnet/link.ts): ' +
+  'one-way delay median ± jitter per chunk, a lost chunk arrives one retransmission timeout later, in order';
+export const STAR_NOTE =
+  'star baseline: node 0 is the only aggregator (no storm-control delay); the other nodes publish their ' +
+  'signatures to it only (p2p.relaySignatures false); registrations and certificates gossip as in the mesh';
 
 /**
  * Stake of each signer, lovelace. Heavy-tailed: Pareto by inversion, min · U^(-1/alpha) with U
@@ -148,13 +142,8 @@ export function bootstrapPlan(s: Scenario, random: () => number): number[][] {
   });
 }
 
-/** 32 bytes derived from the scenario seed and a purpose, for keys. */
-function derivedSeed(seed: number, purpose: string): Uint8Array {
-  return sha256(new TextEncoder().encode(`mithril-mesh simnet ${seed} ${purpose}`));
-}
-
 export interface SimulationOptions {
-  /** One line per beacon once every node holds the same certificate for it. */
+  /** One line per beacon once every node holds the same certificate for it, and other milestones. */
   progress?: (line: string) => void;
 }
 
@@ -171,7 +160,7 @@ export interface AdversaryOutcome {
 
 export interface SimulationResult {
   measurements: RunMeasurements;
-  /** Every node held the same certificates for the last epoch's beacons before the timeout. */
+  /** Every awaited node held the same certificates for the last epoch's beacons before the timeout. */
   complete: boolean;
   /** Why the run stopped. */
   reason: string;
@@ -179,41 +168,118 @@ export interface SimulationResult {
   adversaries: AdversaryOutcome[];
 }
 
-/** Runs `scenario` (throws `SimulationError` UNSUPPORTED first if it cannot) and measures it. */
-export async function runSimulation(
+/** The mesh run of a scenario and, when it asks for `baseline: star`, the star run of the same scenario. */
+export interface ScenarioResult {
+  p2p: SimulationResult;
+  star?: SimulationResult;
+}
+
+/** Runs `scenario` as the mesh, then as the star baseline if the scenario asks for it. */
+export async function runScenario(
   scenario: Scenario,
   options: SimulationOptions = {},
-): Promise<SimulationResult> {
-  checkSupported(scenario);
+): Promise<ScenarioResult> {
   const say = options.progress ?? (() => undefined);
+  const p2p = await runSimulation(scenario, 'p2p', options);
+  if (scenario.baseline !== 'star') return { p2p };
+  say(`baseline: the same scenario through one aggregator (star)`);
+  return { p2p, star: await runSimulation(scenario, 'star', options) };
+}
+
+/** Nodes running after the last churn event. */
+export function runningAtEnd(s: Scenario): Set<number> {
+  const running = new Set(
+    Array.from({ length: s.nodes }, (_, i) => i).filter((i) => !s.lateJoiners.includes(i)),
+  );
+  for (const event of s.churn) {
+    for (const i of event.leave) running.delete(i);
+    for (const i of event.join) running.add(i);
+  }
+  return running;
+}
+
+/** Counters of one node summed over its incarnations (churn restarts it). */
+class NodeTotals {
+  copies = 0;
+  signatureCopies = 0;
+  duplicates = 0;
+  bytesSent = 0;
+  bytesReceived = 0;
+  cpuSeconds = 0;
+  peakRssBytes = 0;
+  readonly verdicts = new Map<string, number>();
+
+  add(stats: SimNodeStats): void {
+    this.copies += stats.copiesReceived;
+    this.signatureCopies += stats.signatureCopiesReceived;
+    this.duplicates += stats.duplicates;
+    this.bytesSent += stats.bytesSent;
+    this.bytesReceived += stats.bytesReceived;
+    this.cpuSeconds += stats.cpuSeconds ?? 0;
+    this.peakRssBytes = Math.max(this.peakRssBytes, stats.peakRssBytes ?? 0);
+    for (const [key, n] of stats.verdicts) this.verdicts.set(key, (this.verdicts.get(key) ?? 0) + n);
+  }
+}
+
+/** The TCP port of a `/ip4/…/tcp/PORT/…` address. */
+function portOf(address: string): string {
+  return address.split('/')[4]!;
+}
+
+/** Runs one variant of `scenario` and measures it. */
+export async function runSimulation(
+  scenario: Scenario,
+  variant: Variant = 'p2p',
+  options: SimulationOptions = {},
+): Promise<SimulationResult> {
+  const say = options.progress ?? (() => undefined);
+  const separate = scenario.processes === 'separate';
+  const star = variant === 'star';
   const runStartMs = Date.now();
   const cpuStart = process.cpuUsage();
   const random = seededRandom(scenario.seed);
   const epochMs = scenario.epochSeconds * MS_PER_SECOND;
-  const genesisTimeMs = runStartMs + STARTUP_BASE_MS + STARTUP_PER_NODE_MS * scenario.nodes;
   const firstEpoch = GENESIS_EPOCH + 1;
   const lastEpoch = GENESIS_EPOCH + scenario.epochs;
-  const stamp = (): string => `[${((Date.now() - runStartMs) / MS_PER_SECOND).toFixed(1).padStart(6)}s]`;
+  const stamp = (): string =>
+    `[${((Date.now() - runStartMs) / MS_PER_SECOND).toFixed(1).padStart(6)}s] ${variant}`;
+  const notes = [separate ? CHILD_PROCESS_NOTE : PROCESS_SHARE_NOTE, BYTES_NOTE];
+  if (isConditioned(scenario.network)) notes.push(LINK_NOTE);
+  if (star) notes.push(STAR_NOTE);
+  if (separate) {
+    const why = netemUnavailableReason();
+    const netem =
+      why === undefined
+        ? 'tc netem works on this machine, but the runner shapes links with the transport wrapper in every mode, so that both modes share one link model'
+        : `tc netem is not available on this machine (${why}): each node process shapes its links with the transport wrapper`;
+    notes.push(netem);
+    say(`${stamp()} ${netem}`);
+  }
 
   const root = mkdtempSync(join(tmpdir(), 'simnet-'));
-  const nodes: MeshNode[] = [];
-  let nodesStopped = false;
-  const stopNodes = async (): Promise<void> => {
-    if (nodesStopped) return;
-    nodesStopped = true;
+  const running = new Map<number, SimNode>();
+  /** Node processes forked but not started yet. */
+  const forked = new Map<number, NodeProcess>();
+  const stopAll = async (): Promise<void> => {
+    const nodes = [...running.values()];
+    running.clear();
     await Promise.allSettled(nodes.map((n) => n.stop()));
+    for (const p of forked.values()) p.kill();
+    forked.clear();
   };
   let peakRss = process.memoryUsage().rss;
   const rssTimer = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, RSS_SAMPLE_MS);
+  const timers: NodeJS.Timeout[] = [];
   try {
-    const identities: SignerIdentity[] = Array.from({ length: scenario.signers }, (_, j) =>
-      createSimulatedIdentity(derivedSeed(scenario.seed, `signer ${j}`)),
+    const partyIds = Array.from(
+      { length: scenario.signers },
+      (_, j) => createSimulatedIdentity(derivedSeed(scenario.seed, `signer ${j}`)).partyId,
     );
     const stakes = signerStakes(scenario, random);
     const stakeFile = join(root, 'stake-distribution.json');
-    await writeStakeDistributionFile(stakeFile, new Map(identities.map((id, j) => [id.partyId, stakes[j]!])));
+    await writeStakeDistributionFile(stakeFile, new Map(partyIds.map((id, j) => [id, stakes[j]!])));
     const genesisKeys = ed25519KeyPairFromSeed(derivedSeed(scenario.seed, 'genesis'));
     const genesisSigningKeyFile = join(root, 'genesis.skey');
     writeFileSync(genesisSigningKeyFile, genesisSecretKeyToHex(genesisKeys.secretKey), { mode: 0o600 });
@@ -226,50 +292,44 @@ export async function runSimulation(
         `scenario ${scenario.name}: ${unplaced} adversarial node(s) left over: node 0 (genesis) is never adversarial`,
       );
     }
-    const honest = Array.from({ length: scenario.nodes }, (_, i) => i).filter((i) => !adversaries.has(i));
-    const bls = await loadBlsBackend('mcl');
-    const adversaryRandom = chaCha20Random(derivedSeed(scenario.seed, 'adversaries'));
-    let adversaryError: unknown;
-    const stopAdversaries: (() => void)[] = [];
+    const atEnd = runningAtEnd(scenario);
+    const awaited = Array.from({ length: scenario.nodes }, (_, i) => i).filter(
+      (i) => !adversaries.has(i) && atEnd.has(i),
+    );
+    const awaitedSet = new Set(awaited);
+    const bls: BlsBackend | undefined = separate ? undefined : await loadBlsBackend('mcl');
+    const initial = Array.from({ length: scenario.nodes }, (_, i) => i).filter(
+      (i) => !scenario.lateJoiners.includes(i),
+    );
+    // Node processes load their modules in parallel before the clock starts.
+    if (separate) {
+      for (const i of initial) forked.set(i, forkNodeProcess(i));
+      await Promise.all([...forked.values()].map((p) => p.ready));
+      say(`${stamp()} ${initial.length} node processes loaded`);
+    }
+    const genesisTimeMs = Date.now() + STARTUP_BASE_MS + STARTUP_PER_NODE_MS * initial.length;
+    const epochStartMs = (epoch: number): number => genesisTimeMs + epoch * epochMs;
 
     const recorder = new Recorder({
       nodes: scenario.nodes,
       firstEpoch,
       lastEpoch,
       k: scenario.protocol.k,
-      signerIndex: new Map(identities.map((id, j) => [id.partyId, j])),
-      epochStartMs: (epoch) => genesisTimeMs + epoch * epochMs,
-      now: () => Date.now(),
+      signerIndex: new Map(partyIds.map((id, j) => [id, j])),
+      epochStartMs,
       network: SIMNET_NETWORK,
-      unawaited: new Set(adversaries.keys()),
+      unawaited: new Set(
+        Array.from({ length: scenario.nodes }, (_, i) => i).filter((i) => !awaitedSet.has(i)),
+      ),
     });
-
-    const config = (index: number, bootstrap: string[]): NodeConfig =>
-      validateNodeConfig({
-        network: SIMNET_NETWORK,
-        dataDir: join(root, `node-${index}`),
-        listen: ['/ip4/127.0.0.1/tcp/0'],
-        bootstrap,
-        aggregator: scenario.aggregators.includes(index),
-        signedEntityTypes: [...scenario.entityTypes],
-        chain: {
-          genesisTime: genesisTimeMs,
-          epochLengthSeconds: scenario.epochSeconds,
-          slotLengthMs: SLOT_LENGTH_MS,
-          slotsPerKesPeriod: SLOTS_PER_KES_PERIOD,
-          stakeDistributionFile: stakeFile,
-        },
-        protocol: { ...scenario.protocol },
-        p2p: { loopback: true },
-        genesis: {
-          verificationKey: bytesToHex(genesisKeys.publicKey),
-          epoch: GENESIS_EPOCH,
-          ...(index === 0 ? { signingKeyFile: genesisSigningKeyFile } : {}),
-        },
-      });
 
     let finish: (outcome: { complete: boolean; reason: string }) => void = () => undefined;
     const finished = new Promise<{ complete: boolean; reason: string }>((resolve) => (finish = resolve));
+    let failure: unknown;
+    const fail = (error: unknown, reason: string): void => {
+      failure ??= error;
+      finish({ complete: false, reason });
+    };
     const announced = new Set<string>();
     let settleTimer: NodeJS.Timeout | undefined;
     const lastEpochHeld = (): boolean => {
@@ -280,15 +340,17 @@ export async function runSimulation(
         labels.every((label) => recorder.heldEverywhere(label) !== undefined)
       );
     };
+    const awaitedWord = awaited.length === scenario.nodes ? 'nodes' : 'awaited nodes';
     const onStored = (): void => {
       for (let epoch = firstEpoch; epoch <= lastEpoch; epoch++) {
         for (const label of recorder.labelsOf(epoch)) {
           if (announced.has(label) || recorder.heldEverywhere(label) === undefined) continue;
           announced.add(label);
-          const times = recorder.certificateTimes(label).filter((t): t is number => t !== null);
+          const times = recorder
+            .certificateTimes(label)
+            .filter((t, i): t is number => t !== null && awaitedSet.has(i));
           say(
-            `${stamp()} ${label} certified on all ${honest.length} ` +
-              (adversaries.size > 0 ? 'honest nodes ' : 'nodes ') +
+            `${stamp()} ${label} certified on all ${awaited.length} ${awaitedWord} ` +
               `(${Math.min(...times)}–${Math.max(...times)} ms after the epoch opened)`,
           );
         }
@@ -300,129 +362,218 @@ export async function runSimulation(
           if (lastEpochHeld()) {
             finish({
               complete: true,
-              reason: `every ${adversaries.size > 0 ? 'honest ' : ''}node holds the same certificates of epoch ${lastEpoch}`,
+              reason: `every ${awaitedWord.replace('nodes', 'node')} holds the same certificates of epoch ${lastEpoch}`,
             });
           }
         }, epochMs / SETTLE_EPOCH_FRACTION);
       }
     };
 
-    const addresses: string[] = [];
-    for (let i = 0; i < scenario.nodes; i++) {
-      const node = await MeshNode.create({
-        config: config(
-          i,
-          plan[i]!.map((j) => addresses[j]!),
-        ),
-        identities: scenario.nodeSigners[i]!.map((j) => identities[j]!),
-        backend: bls,
-      });
-      const record = recorder.listener(i, node);
-      node.events.onAny((name, payload) => {
-        record(name, payload);
-        if (name === 'certificate:stored') onStored();
-      });
-      nodes.push(node);
-      await node.start();
-      const address = node.multiaddrs().find((a) => a.includes('/127.0.0.1/'));
-      if (address === undefined)
-        throw new SimulationError('NO_ADDRESS', `node ${i} listens on no loopback address`);
-      addresses.push(address);
+    const addresses: (string | undefined)[] = new Array<string | undefined>(scenario.nodes).fill(undefined);
+    const incarnations = new Array<number>(scenario.nodes).fill(0);
+    const totals = Array.from({ length: scenario.nodes }, () => new NodeTotals());
+    const spec = (i: number): SimNodeSpec => {
+      const known = (star && i !== HUB ? [HUB] : plan[i]!)
+        .map((j) => addresses[j])
+        .filter((a): a is string => a !== undefined);
+      const fallback = [...running.values()].map((n) => n.address).find((a) => a !== undefined);
+      const bootstrap = i === HUB || known.length > 0 || fallback === undefined ? known : [fallback];
+      const previous = addresses[i];
+      const config: NodeConfigInput = {
+        network: SIMNET_NETWORK,
+        dataDir: join(root, `node-${i}`),
+        listen: [`/ip4/127.0.0.1/tcp/${previous === undefined ? 0 : portOf(previous)}`],
+        bootstrap,
+        aggregator: star ? i === HUB : scenario.aggregators.includes(i),
+        signedEntityTypes: [...scenario.entityTypes],
+        chain: {
+          genesisTime: genesisTimeMs,
+          epochLengthSeconds: scenario.epochSeconds,
+          slotLengthMs: SLOT_LENGTH_MS,
+          slotsPerKesPeriod: SLOTS_PER_KES_PERIOD,
+          stakeDistributionFile: stakeFile,
+        },
+        protocol: { ...scenario.protocol },
+        p2p: {
+          loopback: true,
+          relaySignatures: !star || i === HUB,
+          ...(star && i === HUB
+            ? { maxPeers: Math.max(DEFAULT_MAX_PEERS, HUB_PEERS_PER_NODE * scenario.nodes) }
+            : {}),
+        },
+        genesis: {
+          verificationKey: bytesToHex(genesisKeys.publicKey),
+          epoch: GENESIS_EPOCH,
+          ...(i === HUB ? { signingKeyFile: genesisSigningKeyFile } : {}),
+        },
+      };
       const kind = adversaries.get(i);
-      if (kind !== undefined) {
-        stopAdversaries.push(
-          await startAdversary(node, kind, {
-            bls,
-            random: adversaryRandom,
-            onError: (error) => {
-              adversaryError ??= error;
-              finish({ complete: false, reason: `adversarial node ${i} (${kind}) failed: ${String(error)}` });
-            },
-          }),
+      return {
+        index: i,
+        config,
+        seed: scenario.seed,
+        incarnation: incarnations[i]!,
+        signers: [...scenario.nodeSigners[i]!],
+        link: scenario.network,
+        ...(kind === undefined ? {} : { adversary: kind }),
+        ...(star && i === HUB ? { aggregatorWindowMs: 0 } : {}),
+      };
+    };
+    const start = async (i: number): Promise<void> => {
+      const listener: SimEventListener = (name, payload, atMs) => {
+        recorder.record(i, name, payload, atMs);
+        if (name === 'certificate:stored') onStored();
+      };
+      const onError = (error: unknown): void =>
+        fail(
+          error,
+          `node ${i}${adversaries.has(i) ? ` (${adversaries.get(i)})` : ''} failed: ${String(error)}`,
         );
-        say(`${stamp()} node ${i} (${node.peerId}) is adversarial: ${kind}`);
+      const s = spec(i);
+      let node: SimNode;
+      if (separate) {
+        const child = forked.get(i) ?? forkNodeProcess(i);
+        forked.delete(i);
+        try {
+          node = await child.start(s, listener, onError);
+        } catch (error) {
+          child.kill();
+          throw error;
+        }
+      } else {
+        node = await startInProcess(s, bls!, listener, onError);
       }
-    }
+      running.set(i, node);
+      incarnations[i]!++;
+      if (node.address === undefined)
+        throw new SimulationError('NO_ADDRESS', `node ${i} listens on no loopback address`);
+      addresses[i] = node.address;
+      const kind = adversaries.get(i);
+      if (kind !== undefined) say(`${stamp()} node ${i} (${node.peerId}) is adversarial: ${kind}`);
+    };
+    const leave = async (i: number): Promise<void> => {
+      const node = running.get(i);
+      if (node === undefined) return;
+      running.delete(i);
+      totals[i]!.add(await node.stats([]));
+      await node.stop();
+    };
+
+    for (const i of initial) await start(i);
     say(
-      `${stamp()} ${scenario.nodes} nodes started; genesis in ${Math.max(0, genesisTimeMs - Date.now())} ms, ` +
-        `certifying epochs ${firstEpoch}–${lastEpoch} (epochs of ${scenario.epochSeconds} s)`,
+      `${stamp()} ${initial.length} nodes started${separate ? ' (one process each)' : ''}; genesis in ` +
+        `${Math.max(0, genesisTimeMs - Date.now())} ms, certifying epochs ${firstEpoch}–${lastEpoch} ` +
+        `(epochs of ${scenario.epochSeconds} s)`,
     );
+    for (const event of scenario.churn) {
+      const atMs = epochStartMs(firstEpoch) + event.atEpoch * epochMs;
+      timers.push(
+        setTimeout(
+          () => {
+            void (async () => {
+              for (const i of event.leave) await leave(i);
+              for (const i of event.join) await start(i);
+              say(
+                `${stamp()} churn at epoch ${firstEpoch + event.atEpoch}: ` +
+                  [
+                    event.leave.length > 0 ? `left ${event.leave.join(', ')}` : '',
+                    event.join.length > 0 ? `joined ${event.join.join(', ')}` : '',
+                  ]
+                    .filter((part) => part !== '')
+                    .join('; '),
+              );
+            })().catch((error: unknown) => fail(error, `churn at ${event.atEpoch} failed: ${String(error)}`));
+          },
+          Math.max(0, atMs - Date.now()),
+        ),
+      );
+    }
 
     const deadlineMs = genesisTimeMs + (scenario.epochs + TIMEOUT_SPARE_EPOCHS) * epochMs;
-    const timeout = setTimeout(
-      () =>
-        finish({
-          complete: false,
-          reason: `timed out at ${new Date(deadlineMs).toISOString()} before every node held the certificates of epoch ${lastEpoch}`,
-        }),
-      Math.max(0, deadlineMs - Date.now()),
+    timers.push(
+      setTimeout(
+        () =>
+          finish({
+            complete: false,
+            reason: `timed out at ${new Date(deadlineMs).toISOString()} before every awaited node held the certificates of epoch ${lastEpoch}`,
+          }),
+        Math.max(0, deadlineMs - Date.now()),
+      ),
     );
     const outcome = await finished;
-    clearTimeout(timeout);
+    for (const t of timers) clearTimeout(t);
     clearTimeout(settleTimer);
-    for (const stop of stopAdversaries) stop();
-    if (adversaryError !== undefined) {
-      throw new SimulationError('ADVERSARY', outcome.reason, { cause: adversaryError });
+    if (failure !== undefined) {
+      throw new SimulationError(adversaries.size > 0 ? 'ADVERSARY' : 'NODE', outcome.reason, {
+        cause: failure,
+      });
     }
     // Scores and rejects are read while the nodes still run (stopping forgets the peers).
-    const outcomes: AdversaryOutcome[] = [...adversaries]
+    const adversaryPeers = new Map<number, string>();
+    for (const [i] of adversaries) {
+      const node = running.get(i);
+      if (node !== undefined) adversaryPeers.set(i, node.peerId);
+    }
+    const finalStats = new Map<number, SimNodeStats>();
+    for (const [i, node] of running) finalStats.set(i, await node.stats([...adversaryPeers.values()]));
+    const honestStats = awaited.map((i) => finalStats.get(i)!);
+    const outcomes: AdversaryOutcome[] = [...adversaryPeers]
       .sort(([a], [b]) => a - b)
-      .map(([index, kind]) => {
-        const peerId = nodes[index]!.peerId;
-        const honestNodes = honest.map((h) => nodes[h]!);
-        return {
-          index,
-          kind,
-          peerId,
-          rejectedByHonest: honestNodes.reduce(
-            (sum, n) => sum + (n.gossip.rejectedByPeer().get(peerId) ?? 0),
-            0,
-          ),
-          meanScore: honestNodes.reduce((sum, n) => sum + n.gossip.getScore(peerId), 0) / honestNodes.length,
-        };
-      });
-    say(`${stamp()} ${outcome.reason}: stopping ${nodes.length} nodes`);
+      .map(([index, peerId]) => ({
+        index,
+        kind: adversaries.get(index)!,
+        peerId,
+        rejectedByHonest: honestStats.reduce(
+          (sum, s) => sum + (new Map(s.rejectedByPeer).get(peerId) ?? 0),
+          0,
+        ),
+        meanScore:
+          honestStats.reduce((sum, s) => sum + (new Map(s.scores).get(peerId) ?? 0), 0) /
+          Math.max(1, honestStats.length),
+      }));
+    say(`${stamp()} ${outcome.reason}: stopping ${running.size} nodes`);
     for (const o of outcomes) {
       say(
         `offender node ${o.index} (${o.kind}) ${o.peerId}: ${o.rejectedByHonest} REJECTs at honest nodes, ` +
           `mean score ${o.meanScore.toFixed(1)}`,
       );
     }
+    for (const [i, stats] of finalStats) totals[i]!.add(stats);
+    await stopAll();
 
-    await stopNodes();
-    const counters = nodes.map((n) => n.gossip.counters());
     const cpu = process.cpuUsage(cpuStart);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    const cpuSecondsPerNode = (cpu.user + cpu.system) / US_PER_SECOND / scenario.nodes;
-    const rssPerNode = Math.round(peakRss / scenario.nodes);
-    const counts = recorder.nodeCounts(counters);
+    const cpuShare = (cpu.user + cpu.system) / US_PER_SECOND / scenario.nodes;
+    const rssShare = Math.round(peakRss / scenario.nodes);
     const measurements: RunMeasurements = {
-      scenario: {
-        ...scenario,
-        notes: [BYTES_NOTE, PROCESS_SHARE_NOTE],
-        complete: outcome.complete,
-        stopReason: outcome.reason,
-      },
-      variant: 'p2p',
+      scenario: { ...scenario, notes, complete: outcome.complete, stopReason: outcome.reason },
+      variant,
       rounds: recorder.roundMeasurements(runStartMs),
-      nodes: counts.map((c, index) => ({
+      nodes: totals.map((t, index) => ({
         index,
-        deliveries: c.deliveries,
-        duplicates: c.duplicates,
-        bytesReceived: 0,
-        bytesSent: 0,
-        cpuSeconds: cpuSecondsPerNode,
-        rssBytes: rssPerNode,
+        deliveries: t.copies,
+        signatureDeliveries: t.signatureCopies,
+        duplicates: t.duplicates,
+        bytesReceived: t.bytesReceived,
+        bytesSent: t.bytesSent,
+        cpuSeconds: separate ? t.cpuSeconds : cpuShare,
+        rssBytes: separate ? t.peakRssBytes : rssShare,
+        awaited: awaitedSet.has(index),
       })),
-      validation: validationCounts(counters, recorder.rejectsByPeer()),
+      validation: validationCounts(
+        totals.map((t) => t.verdicts),
+        recorder.rejectsByPeer(),
+      ),
+      signaturesGossiped: recorder.signaturesSeen(),
       ...(outcomes.length === 0
         ? {}
         : { scores: Object.fromEntries(outcomes.map((o) => [o.peerId, o.meanScore])) }),
     };
     return { measurements, complete: outcome.complete, reason: outcome.reason, adversaries: outcomes };
   } finally {
+    for (const t of timers) clearTimeout(t);
     clearInterval(rssTimer);
-    await stopNodes();
+    await stopAll();
     rmSync(root, { recursive: true, force: true });
   }
 }

@@ -26,15 +26,22 @@ export interface RoundMeasurement {
 
 export interface NodeMeasurement {
   index: number;
-  /** Messages delivered to the node's application (first copies). */
+  /** Gossip message copies received from peers, every topic, duplicates included. */
   deliveries: number;
+  /** The copies among them of single signatures. */
+  signatureDeliveries: number;
   bytesReceived: number;
   bytesSent: number;
-  /** Copies received of a message the node already had. */
+  /** Copies received of a message the node already had (dropped by gossipsub unvalidated). */
   duplicates: number;
   cpuSeconds: number;
   /** Peak resident set size. */
   rssBytes: number;
+  /**
+   * Whether the run waited for this node's certificates; false for an adversary or a node down at
+   * the end. Absent: true.
+   */
+  awaited?: boolean;
 }
 
 export interface ValidationCount {
@@ -51,6 +58,8 @@ export interface RunMeasurements {
   rounds: RoundMeasurement[];
   nodes: NodeMeasurement[];
   validation: ValidationCount[];
+  /** Distinct single signatures gossiped during the run (every epoch, not only the rounds'). */
+  signaturesGossiped: number;
   /** Peer scores at the end of the run (gossipsub), by peer. */
   scores?: Record<string, number>;
 }
@@ -82,7 +91,14 @@ export function validateMeasurements(m: RunMeasurements): void {
   m.nodes.forEach((node, i) => {
     const at = `nodes[${i}]`;
     if (node.index !== i) problems.push(`${at}.index: must be ${i} (nodes in order), got ${node.index}`);
-    for (const key of ['deliveries', 'bytesReceived', 'bytesSent', 'duplicates', 'rssBytes'] as const) {
+    for (const key of [
+      'deliveries',
+      'signatureDeliveries',
+      'bytesReceived',
+      'bytesSent',
+      'duplicates',
+      'rssBytes',
+    ] as const) {
       if (!isCount(node[key])) problems.push(`${at}.${key}: must be an integer ≥ 0, got ${node[key]}`);
     }
     if (!isTime(node.cpuSeconds)) problems.push(`${at}.cpuSeconds: must be a number ≥ 0`);
@@ -115,6 +131,9 @@ export function validateMeasurements(m: RunMeasurements): void {
       });
     });
   });
+  if (!isCount(m.signaturesGossiped)) {
+    problems.push(`signaturesGossiped: must be an integer ≥ 0, got ${m.signaturesGossiped}`);
+  }
   m.validation.forEach((v, i) => {
     if (!isCount(v.count)) problems.push(`validation[${i}].count: must be an integer ≥ 0, got ${v.count}`);
   });

@@ -26,13 +26,18 @@ mesh, \`star\` for the central-aggregator baseline) and the network size.
   (also in the subtitle).
 - **\`${PLOT_FILES.dissemination}\`: dissemination of the signatures.** One line per round (legend:
   epoch and signed entity type). The x axis is the time since the round opened, in milliseconds; the
-  y axis the fraction of nodes that held every signature of the round by then. This is gossip
-  coverage, independent of certification: a line that reaches 1 means every node saw the full
-  signature set, a line that levels off below 1 means some nodes never did (partitioned, churned out
-  or starved by their peers). Lines spread apart along x show rounds of uneven speed.
+  y axis the fraction of nodes that held the round's signature set by then: the signatures that were
+  somewhere in the mesh when the first certificate of the round was stored (those that could count
+  towards it). A node that stores the certificate first counts from then: the certificate stands for
+  the signatures, and a node that has it ignores later ones. A line that reaches 1 means every node
+  got the set or its certificate; one that levels off below 1 means some nodes got neither
+  (partitioned, churned out or starved by their peers). Lines spread apart along x show rounds of
+  uneven speed. In the star baseline the signers do not receive each other's signatures: only the
+  aggregator holds the set, the other nodes count from their certificate.
 - **\`${PLOT_FILES.duplicatesPerNode}\`: duplicates per node.** One bar per node (x axis: node
-  number): the copies received of messages the node already had, divided by the messages delivered
-  to it. 0 means no wasted traffic. Gossip costs some by design: in a gossipsub mesh a message can arrive
+  number): of the gossip messages the node received (every topic, every copy), the fraction that were
+  copies of a message it already had (gossipsub drops them before validation). 0 means no wasted
+  traffic. Gossip costs some by design: in a gossipsub mesh a message can arrive
   once from each mesh peer, so up to about the mesh degree minus one. A node far above the others
   sits where many paths meet; a missing bar is a node that was delivered nothing.
 `;
@@ -92,10 +97,10 @@ export function timeToCertificateCdfSvg(m: RunMeasurements, summary: RunSummary)
 export function disseminationSvg(m: RunMeasurements): string {
   const n = m.nodes.length;
   return lineChartSvg({
-    title: 'Dissemination: nodes holding every signature of the round',
+    title: 'Dissemination: nodes holding the signature set of the round',
     subtitle: subtitleOf(m, 'one line per round'),
     xLabel: 'time since round opened (ms)',
-    yLabel: 'fraction of nodes with the full signature set',
+    yLabel: 'fraction of nodes with the signature set (or certificate)',
     series: m.rounds.map((r) => ({
       label: `epoch ${r.epoch} ${r.entityType}`,
       points: n === 0 ? [] : cdf(fullSetHeldAtNodeMs(r, n), n),
@@ -112,11 +117,11 @@ export function duplicatesPerNodeSvg(m: RunMeasurements, summary: RunSummary): s
     title: 'Duplicate messages received per node',
     subtitle: subtitleOf(
       m,
-      `all nodes: ${overall === null ? 'nothing delivered' : overall.toFixed(2)} per delivery`,
+      `all nodes: ${overall === null ? 'nothing received' : overall.toFixed(2)} of messages received`,
     ),
     xLabel: 'node number',
-    yLabel: 'duplicates per delivered message (ratio)',
+    yLabel: 'duplicates per message received (ratio)',
     bars: summary.nodes.map((node) => ({ label: String(node.index), value: node.duplicatesPerDelivery })),
-    emptyMessage: 'no node was delivered a message',
+    emptyMessage: 'no node received a message',
   });
 }

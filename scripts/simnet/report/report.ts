@@ -72,7 +72,9 @@ function nodesCsv(m: RunMeasurements, summary: RunSummary): string {
   return csvTable(
     [
       'index',
+      'awaited',
       'deliveries',
+      'signatureDeliveries',
       'duplicates',
       'bytesReceived',
       'bytesSent',
@@ -86,7 +88,9 @@ function nodesCsv(m: RunMeasurements, summary: RunSummary): string {
       const s = summary.nodes[i]!;
       return [
         n.index,
+        n.awaited !== false,
         n.deliveries,
+        n.signatureDeliveries,
         n.duplicates,
         n.bytesReceived,
         n.bytesSent,
@@ -167,6 +171,14 @@ const mean = (total: number, count: number): number | null => (count === 0 ? nul
 
 /** The measures compared, each read from a run's summary. */
 const MEASURES: readonly { measure: string; of: (s: RunSummary) => number | null }[] = [
+  {
+    measure: 'time to certificate at every node, median over rounds (ms)',
+    of: (s) => s.totals.timeToCertificateAtAllNodes.p50Ms,
+  },
+  {
+    measure: 'time to certificate at every node, worst round (ms)',
+    of: (s) => s.totals.timeToCertificateAtAllNodes.maxMs,
+  },
   { measure: 'time to certificate p50 (ms)', of: (s) => s.totals.timeToCertificate.p50Ms },
   { measure: 'time to certificate p95 (ms)', of: (s) => s.totals.timeToCertificate.p95Ms },
   { measure: 'time to certificate max (ms)', of: (s) => s.totals.timeToCertificate.maxMs },
@@ -175,8 +187,11 @@ const MEASURES: readonly { measure: string; of: (s: RunSummary) => number | null
     of: (s) => s.totals.quorumAtFirstNodeP50Ms,
   },
   { measure: 'fraction of (round, node) pairs certified', of: (s) => s.totals.fractionCertified },
-  { measure: 'deliveries per signature, mean over nodes', of: (s) => s.totals.deliveriesPerSignature },
-  { measure: 'duplicates per delivered message', of: (s) => s.totals.duplicatesPerDelivery },
+  {
+    measure: 'signature copies received per node per signature, mean',
+    of: (s) => s.totals.deliveriesPerSignature,
+  },
+  { measure: 'duplicates per gossip message received', of: (s) => s.totals.duplicatesPerDelivery },
   { measure: 'bytes sent per node, mean (B)', of: (s) => mean(s.totals.bytesSent, s.totals.nodes) },
   { measure: 'bytes received per node, mean (B)', of: (s) => mean(s.totals.bytesReceived, s.totals.nodes) },
   { measure: 'CPU per node, mean (s)', of: (s) => mean(s.totals.cpuSeconds, s.totals.nodes) },

@@ -58,7 +58,7 @@ export interface RoundSummary {
 
 export interface NodeSummary {
   index: number;
-  /** Deliveries divided by the signatures of the whole run; null for a run without signatures. */
+  /** Signature copies received divided by the signatures gossiped in the run; null for a run without signatures. */
   deliveriesPerSignature: number | null;
   /** Duplicates divided by deliveries; null for a node that was delivered nothing. */
   duplicatesPerDelivery: number | null;
@@ -79,13 +79,15 @@ export interface Totals {
   maxRssBytes: number;
   /** Over every (round, node) pair. */
   timeToCertificate: Distribution;
+  /** Over rounds, of the time at which the last node held the certificate; a round some node never certified ranks last. */
+  timeToCertificateAtAllNodes: Distribution;
   /** Over rounds, of the time to quorum at the first node; null rounds (no quorum) rank last. */
   quorumAtFirstNodeP50Ms: number | null;
   /** Certified (round, node) pairs over all pairs; 0 for a run without rounds or nodes. */
   fractionCertified: number;
   /** Duplicates over deliveries, all nodes together; null when nothing was delivered. */
   duplicatesPerDelivery: number | null;
-  /** Deliveries over signatures, averaged over nodes; null for a run without signatures. */
+  /** Signature copies received per signature gossiped, averaged over nodes; null for a run without signatures. */
   deliveriesPerSignature: number | null;
   /** Sum of validation counts by action. */
   validation: { accept: number; ignore: number; reject: number };
@@ -123,7 +125,7 @@ export function summarize(m: RunMeasurements): RunSummary {
   const signatures = sum(rounds.map((r) => r.signatures));
   const nodes = m.nodes.map((node): NodeSummary => ({
     index: node.index,
-    deliveriesPerSignature: ratio(node.deliveries, signatures),
+    deliveriesPerSignature: ratio(node.signatureDeliveries, m.signaturesGossiped),
     duplicatesPerDelivery: ratio(node.duplicates, node.deliveries),
     certifiedRounds: m.rounds.filter((r) => r.certificateAtNodeMs[node.index] !== null).length,
   }));
@@ -147,6 +149,12 @@ export function summarize(m: RunMeasurements): RunSummary {
       cpuSeconds: sum(m.nodes.map((n) => n.cpuSeconds)),
       maxRssBytes: m.nodes.length === 0 ? 0 : Math.max(...m.nodes.map((n) => n.rssBytes)),
       timeToCertificate: distribution(allTimes),
+      timeToCertificateAtAllNodes: distribution(
+        m.rounds.map((r) => {
+          const awaited = r.certificateAtNodeMs.filter((_, i) => m.nodes[i]?.awaited !== false);
+          return awaited.some((t) => t === null) ? null : Math.max(0, ...(awaited as number[]));
+        }),
+      ),
       quorumAtFirstNodeP50Ms: percentile(
         m.rounds.map((r) => r.quorumAtFirstNodeMs),
         P50,
@@ -161,17 +169,31 @@ export function summarize(m: RunMeasurements): RunSummary {
 }
 
 /**
- * Per node of `round`: when it held every signature of the round (the latest of its times), ms
- * after open; null when it never held them all. A round without signatures is held from the start.
+ * Per node of `round`: when it held the round's signature set, ms after open; null when never.
+ * The set is the signatures some node held by the time the first certificate of the round was
+ * stored anywhere (every signature when none was): those that could count towards it. A node
+ * holds the set once it holds each of them, or once it holds the certificate, whichever is
+ * first: a certificate stands for the signatures it aggregates, and a node that has it ignores
+ * signatures arriving later. A round without signatures is held from the start.
  */
 export function fullSetHeldAtNodeMs(round: RoundMeasurement, nodes: number): (number | null)[] {
+  const certified = round.certificateAtNodeMs.filter((t): t is number => t !== null);
+  const firstCertificate = certified.length === 0 ? Infinity : Math.min(...certified);
+  const set = round.signatureHeldAtNodeMs.filter((held) =>
+    held.some((t) => t !== NOT_HELD && t <= firstCertificate),
+  );
   return Array.from({ length: nodes }, (_, i) => {
-    let latest = 0;
-    for (const held of round.signatureHeldAtNodeMs) {
+    let latest: number | null = 0;
+    for (const held of set) {
       const t = held[i] ?? NOT_HELD;
-      if (t === NOT_HELD) return null;
+      if (t === NOT_HELD) {
+        latest = null;
+        break;
+      }
       latest = Math.max(latest, t);
     }
-    return latest;
+    const certificate = round.certificateAtNodeMs[i] ?? null;
+    if (latest === null) return certificate;
+    return certificate === null ? latest : Math.min(latest, certificate);
   });
 }

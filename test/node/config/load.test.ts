@@ -70,7 +70,7 @@ describe('node/config: loading', () => {
     },
     protocol: { k: 5, m: 100, phiF: 0.65 },
     signedEntityTypes: ['MithrilStakeDistribution', 'CardanoStakeDistribution'],
-    p2p: { targetPeers: 8, maxPeers: 32, loopback: false },
+    p2p: { targetPeers: 8, maxPeers: 32, loopback: false, relaySignatures: true },
     registration: { closeFraction: 0.6, reannounceSeconds: 180 },
     log: { level: 'info' },
     genesis: { epoch: 1 },
@@ -133,7 +133,12 @@ describe('node/config: loading', () => {
       },
     });
     expect(config.dataDir).to.equal('/abs/data');
-    expect(config.p2p).to.deep.equal({ targetPeers: 12, maxPeers: 64, loopback: true });
+    expect(config.p2p).to.deep.equal({
+      targetPeers: 12,
+      maxPeers: 64,
+      loopback: true,
+      relaySignatures: true,
+    });
     expect(config.aggregator).to.equal(false);
     expect(config.bootstrap).to.deep.equal([BOOTSTRAP, `/dns4/boot.example/tcp/4001/p2p/${PEER}`]);
     expect(config.identities).to.deep.equal([join(dir, 'k1'), join(dir, 'k2')]);
@@ -219,6 +224,19 @@ describe('node/config: loading', () => {
     expect(error.message).to.contain('did you mean "MITHRIL_MESH_P2P_TARGET_PEERS"?');
     expect(error.message).to.contain('did you mean "MithrilStakeDistribution"?');
     expect(error.message).to.contain('bootstrap[0]: must end with /p2p/<peer id>');
+  });
+
+  it('refuses an aggregator that would not receive signatures', async () => {
+    const file = write('node.json', JSON.stringify({ ...MINIMAL_JSON, p2p: { relaySignatures: false } }));
+    const error = await loadError({ file, env: {} });
+    expect(error.problems.map((p) => `${p.path}: ${p.message}`)).to.deep.equal([
+      'p2p.relaySignatures: an aggregator needs the signatures: it must relay them (true)',
+    ]);
+    const leaf = write(
+      'leaf.json',
+      JSON.stringify({ ...MINIMAL_JSON, aggregator: false, p2p: { relaySignatures: false } }),
+    );
+    expect((await loadNodeConfig({ file: leaf, env: {} })).p2p.relaySignatures).to.equal(false);
   });
 
   it('names the environment variable a bad value came from', async () => {
