@@ -11,9 +11,16 @@
  * - R and A must not be of small order;
  * - k = SHA-512(R_bytes ‖ A_bytes ‖ M) over the bytes as given;
  * - the canonical encoding of [s]B − [k]A must equal the R bytes (cofactorless, byte-exact).
+ *
+ * The equation itself runs in OpenSSL (node:crypto, much faster than noble here), which checks
+ * the same cofactorless byte equality and s < ℓ, when the encodings leave no room for the two to
+ * differ: A and R canonical (y < p) and not of small order (checked on the bytes against the 8
+ * small-order points). A non-canonical key, which dalek reduces mod p and OpenSSL may refuse,
+ * goes the noble way; a non-canonical R can never equal a canonical re-encoding: false.
  */
+import { createPublicKey, verify as nativeVerify } from 'node:crypto';
 import type { EdwardsPoint } from '@noble/curves/abstract/edwards.js';
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { ED25519_TORSION_SUBGROUP, ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { DecodeError } from '../errors.ts';
 import { bytesToBigIntLE, concatBytes, equalBytes } from '../encoding/bytes.ts';
@@ -33,6 +40,11 @@ const Point = ed25519.Point;
 const GROUP_ORDER = Point.Fn.ORDER;
 /** ZIP-215 decoding = dalek's `decompress` (no canonical-y check, x = 0 with sign bit accepted). */
 const DALEK_DECOMPRESSION = true;
+/** p = 2^255 − 19, the field of the y coordinate; the top bit of an encoding is x's sign. */
+const FIELD_PRIME = 2n ** 255n - 19n;
+const SIGN_BIT = 0x80;
+/** DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410 §4): the 32 key bytes follow. */
+const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00]);
 
 export interface Ed25519KeyPair {
   /** The 32-byte seed dalek calls `SigningKey::to_bytes()`. */
@@ -45,6 +57,29 @@ function checkLength(bytes: Uint8Array, length: number, what: string): void {
     const got = bytes instanceof Uint8Array ? `${bytes.length} bytes` : typeof bytes;
     throw new Ed25519Error('INVALID_LENGTH', `${what} has ${got}, expected ${length}`);
   }
+}
+
+/** Every encoding with y < p of the small-order points, with either sign bit (x = 0 takes both). */
+const SMALL_ORDER_ENCODINGS: ReadonlySet<string> = (() => {
+  const encodings = new Set<string>();
+  for (const hex of ED25519_TORSION_SUBGROUP) {
+    const bytes = Point.fromHex(hex).toBytes();
+    encodings.add(Buffer.from(bytes).toString('hex'));
+    bytes[ED25519_PUBLIC_KEY_BYTES - 1]! ^= SIGN_BIT;
+    encodings.add(Buffer.from(bytes).toString('hex'));
+  }
+  return encodings;
+})();
+
+/** y < p: the encoding is the canonical one of its y (the sign bit aside). */
+function hasCanonicalY(bytes: Uint8Array): boolean {
+  const y = Uint8Array.from(bytes);
+  y[ED25519_PUBLIC_KEY_BYTES - 1]! &= ~SIGN_BIT;
+  return bytesToBigIntLE(y) < FIELD_PRIME;
+}
+
+function isSmallOrderEncoding(bytes: Uint8Array): boolean {
+  return SMALL_ORDER_ENCODINGS.has(Buffer.from(bytes).toString('hex'));
 }
 
 function decompress(bytes: Uint8Array): EdwardsPoint | undefined {
@@ -91,6 +126,35 @@ export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signat
   checkLength(publicKey, ED25519_PUBLIC_KEY_BYTES, 'Ed25519 public key');
   checkLength(signature, ED25519_SIGNATURE_BYTES, 'Ed25519 signature');
   // signature = R ‖ s, 32 bytes each (RFC 8032 §5.1.6), s little-endian.
+  const rBytes = signature.subarray(0, R_BYTES);
+  const s = bytesToBigIntLE(signature.subarray(R_BYTES));
+  if (s >= GROUP_ORDER) return false;
+  if (!hasCanonicalY(rBytes)) return false;
+  if (hasCanonicalY(publicKey)) {
+    if (isSmallOrderEncoding(publicKey) || isSmallOrderEncoding(rBytes)) return false;
+    try {
+      const key = createPublicKey({
+        key: Buffer.from(concatBytes(SPKI_PREFIX, publicKey)),
+        format: 'der',
+        type: 'spki',
+      });
+      return nativeVerify(null, message, key, signature);
+    } catch {
+      // OpenSSL refusing the key bytes: not a curve point, as dalek's decompress would find.
+      return false;
+    }
+  }
+  return ed25519VerifyOnNoble(publicKey, message, signature);
+}
+
+/** `ed25519Verify` all on noble's arithmetic: the slow path, and the reference tests compare the fast one with. */
+export function ed25519VerifyOnNoble(
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  checkLength(publicKey, ED25519_PUBLIC_KEY_BYTES, 'Ed25519 public key');
+  checkLength(signature, ED25519_SIGNATURE_BYTES, 'Ed25519 signature');
   const rBytes = signature.subarray(0, R_BYTES);
   const s = bytesToBigIntLE(signature.subarray(R_BYTES));
   if (s >= GROUP_ORDER) return false;

@@ -314,7 +314,8 @@ describe('node/registration/service', function () {
 
   it('registers again every epoch with a fresh key and prunes two epochs back', async () => {
     const all = await startAll(3);
-    for (let epoch = E + 1; epoch <= E + 4; epoch++) await advanceTo(epochTime(epoch, 0.01));
+    // At a boundary nodes register between 0.1 and 0.4 of the time to the close (0.6): by 0.24.
+    for (let epoch = E + 1; epoch <= E + 4; epoch++) await advanceTo(epochTime(epoch, 0.3));
     // Now in E + 4: recordings R = E + 1 … E + 4 closed, E + 5 open; kept from E + 2 on.
     const node = all[0]!;
     expect(node.closed.map((c) => c.epoch)).to.deep.equal([E + 1, E + 2, E + 3, E + 4]);
@@ -335,7 +336,10 @@ describe('node/registration/service', function () {
     await settle();
     expect(network.published.get('n0')).to.deep.equal([]);
     expect(node.service.isOpen(R)).to.equal(false);
-    await advanceTo(epochTime(E + 1, 0.01));
+    // Not at the boundary itself: at a random point from 0.1 to 0.4 of the time to the close.
+    await advanceTo(epochTime(E + 1, 0.05));
+    expect(acceptedAt(node, R + 1)).to.equal(0);
+    await advanceTo(epochTime(E + 1, 0.3));
     expect(acceptedAt(node, R + 1)).to.equal(1);
     expect(node.service.signerSet(R)).to.equal(undefined);
   });

@@ -7,6 +7,7 @@ import {
   ed25519KeyPairFromSeed,
   ed25519Sign,
   ed25519Verify,
+  ed25519VerifyOnNoble,
 } from '../../../protocol/cardano/ed25519.ts';
 import {
   PoolIdError,
@@ -94,6 +95,50 @@ describe('protocol/cardano/ed25519 (dalek verify_strict semantics)', () => {
     const sig = concatBytes(rBytes, le32(s));
     expect(ed25519.verify(sig, msg, pointBytes, { zip215: false })).to.equal(true);
     expect(ed25519Verify(pointBytes, msg, sig)).to.equal(false);
+  });
+
+  it('gives the same verdict on OpenSSL as on noble arithmetic, whatever the encodings', () => {
+    const seed = new Uint8Array(32).fill(3);
+    const { scalar, pointBytes } = ed25519.utils.getExtendedPublicKey(seed);
+    const msg = utf8('both ways');
+    const cases: [Uint8Array, Uint8Array][] = [];
+    const sig = ed25519Sign(seed, msg);
+    cases.push([pointBytes, sig]);
+    for (const i of [0, 7, 31, 40, 63]) {
+      const bad = Uint8Array.from(sig);
+      bad[i]! ^= 0x40;
+      cases.push([pointBytes, bad]);
+    }
+    // Mixed-order key A + T (T of order 2): the cofactorless equation holds when k is even.
+    const t2 = Point.fromHex(ED25519_TORSION_SUBGROUP[4]!);
+    const mixed = Point.BASE.multiply(scalar).add(t2).toBytes();
+    for (let r = 1n; r < 40n; r++) {
+      const rBytes = Point.BASE.multiply(r).toBytes();
+      cases.push([mixed, concatBytes(rBytes, le32((r + challenge(rBytes, mixed, msg) * scalar) % L))]);
+    }
+    // Non-canonical encodings (y + p, only for y < 19): keys dalek reduces, Rs it cannot match.
+    const nonCanonical = (y: number, sign: boolean): Uint8Array => {
+      const bytes = le32(2n ** 255n - 19n + BigInt(y));
+      if (sign) bytes[31]! |= 0x80;
+      return bytes;
+    };
+    for (let y = 0; y < 19; y++) {
+      for (const sign of [false, true]) {
+        cases.push([nonCanonical(y, sign), sig]);
+        cases.push([pointBytes, concatBytes(nonCanonical(y, sign), sig.subarray(32))]);
+      }
+    }
+    for (const hex of ED25519_TORSION_SUBGROUP) cases.push([Point.fromHex(hex).toBytes(), sig]);
+    let accepted = 0;
+    for (const [key, signature] of cases) {
+      const verdict = ed25519Verify(key, msg, signature);
+      expect(verdict, `${bytesToHex(key)} ${bytesToHex(signature)}`).to.equal(
+        ed25519VerifyOnNoble(key, msg, signature),
+      );
+      if (verdict) accepted++;
+    }
+    // The genuine signature and the mixed-order ones with an even challenge (about half).
+    expect(accepted).to.be.within(10, 35);
   });
 
   it('gives typed errors for bad lengths and undecodable keys', () => {
