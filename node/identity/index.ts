@@ -4,4 +4,4 @@ export type { IdentityKeys, IdentitySummary } from './signer-identity.ts';
 export { SignerIdentity } from './signer-identity.ts';
 export { loadIdentity } from './load.ts';
 export type { SimulatedIdentityOptions } from './simulated.ts';
-export { createSimulatedIdentity } from './simulated.ts';
+export { createSimulatedIdentity, simulatedPartyId } from './simulated.ts';

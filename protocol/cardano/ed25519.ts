@@ -18,7 +18,7 @@
  * small-order points). A non-canonical key, which dalek reduces mod p and OpenSSL may refuse,
  * goes the noble way; a non-canonical R can never equal a canonical re-encoding: false.
  */
-import { createPublicKey, verify as nativeVerify } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign as nativeSign, verify as nativeVerify } from 'node:crypto';
 import type { EdwardsPoint } from '@noble/curves/abstract/edwards.js';
 import { ED25519_TORSION_SUBGROUP, ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
@@ -43,6 +43,10 @@ const DALEK_DECOMPRESSION = true;
 /** p = 2^255 − 19, the field of the y coordinate; the top bit of an encoding is x's sign. */
 const FIELD_PRIME = 2n ** 255n - 19n;
 const SIGN_BIT = 0x80;
+/** DER prefix of an Ed25519 PrivateKeyInfo (RFC 8410 §7): the 32-byte seed follows. */
+const PKCS8_PREFIX = Uint8Array.from([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+]);
 /** DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410 §4): the 32 key bytes follow. */
 const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00]);
 
@@ -90,10 +94,20 @@ function decompress(bytes: Uint8Array): EdwardsPoint | undefined {
   }
 }
 
+/** The seed as an OpenSSL key: RFC 8032 key derivation and signing are deterministic, so OpenSSL's equal dalek's bytes. */
+function nativePrivateKey(secretKey: Uint8Array): ReturnType<typeof createPrivateKey> {
+  return createPrivateKey({
+    key: Buffer.from(concatBytes(PKCS8_PREFIX, secretKey)),
+    format: 'der',
+    type: 'pkcs8',
+  });
+}
+
 /** The public key of a 32-byte secret key (dalek `SigningKey::verifying_key`). */
 export function ed25519PublicKey(secretKey: Uint8Array): Uint8Array {
   checkLength(secretKey, ED25519_SECRET_KEY_BYTES, 'Ed25519 secret key');
-  return ed25519.getPublicKey(secretKey);
+  const spki = createPublicKey(nativePrivateKey(secretKey)).export({ format: 'der', type: 'spki' });
+  return Uint8Array.from(spki.subarray(SPKI_PREFIX.length));
 }
 
 /** The key pair of a 32-byte seed (dalek `SigningKey::from_bytes`); the seed is copied. */
@@ -104,7 +118,7 @@ export function ed25519KeyPairFromSeed(seed: Uint8Array): Ed25519KeyPair {
 /** Deterministic RFC 8032 signature, identical to dalek's `Signer::sign`. */
 export function ed25519Sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
   checkLength(secretKey, ED25519_SECRET_KEY_BYTES, 'Ed25519 secret key');
-  return ed25519.sign(message, secretKey);
+  return Uint8Array.from(nativeSign(null, message, nativePrivateKey(secretKey)));
 }
 
 /**

@@ -30,6 +30,9 @@ export class ChildNodeError extends ProtocolError {}
 /** A child that does not exit this long after `stop` is killed. */
 const STOP_GRACE_MS = 10_000;
 
+/** Set to a directory, every node process writes a V8 CPU profile there when it exits (`node --cpu-prof`). */
+export const CPU_PROFILE_DIR_ENV = 'MITHRIL_MESH_SIMNET_CPU_PROFILE_DIR';
+
 const ENTRY = fileURLToPath(new URL('./node-process.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 const POLYFILL = import.meta.resolve('../../node/runtime/polyfill.ts');
@@ -46,7 +49,15 @@ export interface NodeProcess {
 /** Forks a node process (one per node incarnation). */
 export function forkNodeProcess(index: number): NodeProcess {
   const child: ChildProcess = fork(ENTRY, [], {
-    execArgv: ['--import', TSX, '--import', POLYFILL],
+    execArgv: [
+      '--import',
+      TSX,
+      '--import',
+      POLYFILL,
+      ...(process.env[CPU_PROFILE_DIR_ENV]
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env[CPU_PROFILE_DIR_ENV]}`]
+        : []),
+    ],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

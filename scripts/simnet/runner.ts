@@ -34,7 +34,7 @@ import { join } from 'node:path';
 import { genesisSecretKeyToHex } from '../../node/aggregation/genesis.ts';
 import { writeStakeDistributionFile } from '../../node/chain/stake-distribution-file.ts';
 import type { NodeConfigInput } from '../../node/config/index.ts';
-import { createSimulatedIdentity } from '../../node/identity/index.ts';
+import { simulatedPartyId } from '../../node/identity/index.ts';
 import { ed25519KeyPairFromSeed } from '../../protocol/cardano/ed25519.ts';
 import { loadBlsBackend } from '../../protocol/crypto/bls/index.ts';
 import type { BlsBackend } from '../../protocol/crypto/bls/index.ts';
@@ -69,9 +69,17 @@ export const GENESIS_EPOCH = 1;
 const STARTUP_BASE_MS = 3000;
 /** Time for one node to start (store, libp2p, registration service) on a loaded 2-core machine. */
 const STARTUP_PER_NODE_MS = 1000;
-/** 100 ms slots and 10 s KES periods (100 slots), as the node integration tests: KES evolves during a run. */
+/** With a process each, a start also crosses IPC while the running nodes check its registrations (20 nodes: about 2.5 s each). */
+const STARTUP_PER_PROCESS_MS = 2500;
+/** 100 ms slots, as the node integration tests. */
 const SLOT_LENGTH_MS = 100;
-const SLOTS_PER_KES_PERIOD = 100;
+/**
+ * KES periods as long as an epoch: the close point (0.6 of the epoch) then falls within one KES
+ * period of the registrations (docs/node-design.md's timing constraint), a registration checked
+ * late by a loaded node is at most one period old (the tolerance), and the 64 periods of a Sum6
+ * key outlast any run. Shorter periods made loaded nodes REJECT genuine registrations.
+ */
+const kesPeriodSlots = (epochMs: number): number => Math.max(1, Math.round(epochMs / SLOT_LENGTH_MS));
 /** Epochs after genesis before giving up: the certified epochs, the registration and genesis epochs, one spare. */
 const TIMEOUT_SPARE_EPOCHS = 3;
 /** Agreement must hold for a fifth of an epoch (two certificate anti-entropy rounds) before stopping, as the devnet. */
@@ -273,9 +281,8 @@ export async function runSimulation(
   }, RSS_SAMPLE_MS);
   const timers: NodeJS.Timeout[] = [];
   try {
-    const partyIds = Array.from(
-      { length: scenario.signers },
-      (_, j) => createSimulatedIdentity(derivedSeed(scenario.seed, `signer ${j}`)).partyId,
+    const partyIds = Array.from({ length: scenario.signers }, (_, j) =>
+      simulatedPartyId(derivedSeed(scenario.seed, `signer ${j}`)),
     );
     const stakes = signerStakes(scenario, random);
     const stakeFile = join(root, 'stake-distribution.json');
@@ -307,7 +314,10 @@ export async function runSimulation(
       await Promise.all([...forked.values()].map((p) => p.ready));
       say(`${stamp()} ${initial.length} node processes loaded`);
     }
-    const genesisTimeMs = Date.now() + STARTUP_BASE_MS + STARTUP_PER_NODE_MS * initial.length;
+    const genesisTimeMs =
+      Date.now() +
+      STARTUP_BASE_MS +
+      (separate ? STARTUP_PER_PROCESS_MS : STARTUP_PER_NODE_MS) * initial.length;
     const epochStartMs = (epoch: number): number => genesisTimeMs + epoch * epochMs;
 
     const recorder = new Recorder({
@@ -390,7 +400,7 @@ export async function runSimulation(
           genesisTime: genesisTimeMs,
           epochLengthSeconds: scenario.epochSeconds,
           slotLengthMs: SLOT_LENGTH_MS,
-          slotsPerKesPeriod: SLOTS_PER_KES_PERIOD,
+          slotsPerKesPeriod: kesPeriodSlots(epochMs),
           stakeDistributionFile: stakeFile,
         },
         protocol: { ...scenario.protocol },
@@ -459,7 +469,16 @@ export async function runSimulation(
       await node.stop();
     };
 
-    for (const i of initial) await start(i);
+    // A node starts once the nodes it bootstraps from listen: independent starts overlap.
+    const started = new Map<number, Promise<void>>();
+    for (const i of initial) {
+      const after = (star && i !== HUB ? [HUB] : plan[i]!).map((j) => started.get(j) ?? Promise.resolve());
+      started.set(i, Promise.all(after).then(() => start(i)));
+    }
+    // Every start settles before a failure ends the run, so that no node is left running.
+    const starts = await Promise.allSettled(started.values());
+    const failedStart = starts.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failedStart !== undefined) throw failedStart.reason;
     say(
       `${stamp()} ${initial.length} nodes started${separate ? ' (one process each)' : ''}; genesis in ` +
         `${Math.max(0, genesisTimeMs - Date.now())} ms, certifying epochs ${firstEpoch}–${lastEpoch} ` +

@@ -15,6 +15,7 @@ import {
   IdentityError,
   SignerIdentity,
   createSimulatedIdentity,
+  simulatedPartyId,
   loadIdentity,
 } from '../../../node/identity/index.ts';
 import {
@@ -150,6 +151,9 @@ describe('node/identity: simulated identities', () => {
     expect(a.partyId).to.equal(b.partyId);
     expect(writeOperationalCertificate(a.opCert)).to.equal(writeOperationalCertificate(b.opCert));
     expect(c.partyId).to.not.equal(a.partyId);
+    // The id alone, without generating the keys.
+    expect(simulatedPartyId(seed(3))).to.equal(a.partyId);
+    expect(simulatedPartyId(seed(4))).to.equal(c.partyId);
 
     const root = mkdtempSync(join(tmpdir(), 'identity-'));
     try {
