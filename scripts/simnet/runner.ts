@@ -473,7 +473,10 @@ export async function runSimulation(
     const started = new Map<number, Promise<void>>();
     for (const i of initial) {
       const after = (star && i !== HUB ? [HUB] : plan[i]!).map((j) => started.get(j) ?? Promise.resolve());
-      started.set(i, Promise.all(after).then(() => start(i)));
+      started.set(
+        i,
+        Promise.all(after).then(() => start(i)),
+      );
     }
     // Every start settles before a failure ends the run, so that no node is left running.
     const starts = await Promise.allSettled(started.values());
