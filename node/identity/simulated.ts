@@ -14,6 +14,12 @@ import { SignerIdentity } from './signer-identity.ts';
 /** ChaCha20 keys are 32 bytes (RFC 8439). */
 const SEED_BYTES = 32;
 
+function checkSeed(seed: Uint8Array): void {
+  if (!(seed instanceof Uint8Array) || seed.length !== SEED_BYTES) {
+    throw new IdentityError('INVALID_SEED', `a simulated identity needs a ${SEED_BYTES}-byte seed`);
+  }
+}
+
 export interface SimulatedIdentityOptions {
   /** Default 0. */
   issueNumber?: bigint;
@@ -25,9 +31,7 @@ export function createSimulatedIdentity(
   seed: Uint8Array,
   options: SimulatedIdentityOptions = {},
 ): SignerIdentity {
-  if (!(seed instanceof Uint8Array) || seed.length !== SEED_BYTES) {
-    throw new IdentityError('INVALID_SEED', `a simulated identity needs a ${SEED_BYTES}-byte seed`);
-  }
+  checkSeed(seed);
   const { cold, kes, opCert } = generateOperatorKeys(chaCha20Random(seed), options);
   cold.secretKey.fill(0);
   return SignerIdentity.fromKeys({ coldVerificationKey: cold.publicKey, opCert, kesKey: kes.secretKey });
@@ -39,9 +43,7 @@ export function createSimulatedIdentity(
  * ms to generate, too slow for a simulation's thousands of signers when only their ids are needed.
  */
 export function simulatedPartyId(seed: Uint8Array): string {
-  if (!(seed instanceof Uint8Array) || seed.length !== SEED_BYTES) {
-    throw new IdentityError('INVALID_SEED', `a simulated identity needs a ${SEED_BYTES}-byte seed`);
-  }
+  checkSeed(seed);
   const coldSeed = chaCha20Random(seed)(ED25519_SECRET_KEY_BYTES);
   const partyId = poolIdFromColdVerificationKey(ed25519PublicKey(coldSeed));
   coldSeed.fill(0);

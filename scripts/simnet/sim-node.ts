@@ -18,6 +18,7 @@ import type { BlsBackend } from '../../protocol/crypto/bls/index.ts';
 import { chaCha20Random } from '../../protocol/crypto/random.ts';
 import type { SignedEntityType } from '../../protocol/message/signed-entity-type.ts';
 import { startAdversary } from './adversary.ts';
+import { beaconLabel } from './measure.ts';
 import { ByteCounters, conditionedTcp } from './link.ts';
 import { derivedRandom, derivedSeed } from './random.ts';
 import type { LinkConditions } from './link.ts';
@@ -112,7 +113,7 @@ export class RunningNode {
       onEvent(name, payload, at);
       if (name === 'signature:accepted') {
         const { entity } = payload as MeshEventMap['signature:accepted'];
-        const key = JSON.stringify(entity, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+        const key = beaconLabel(entity);
         if (quorumSeen.has(key)) return;
         void node.signing.openMessage(entity).then(
           (result) => {
