@@ -232,10 +232,11 @@ export class SigningService {
     }
     this.openMessages.prune();
     this.scheduleEpochTimer(epoch);
+    // Signing first: the prune is a range delete nobody waits for.
+    this.enqueueRound();
     this.rounds = this.rounds
       .then(() => this.options.store.prune(oldestBeaconEpoch(epoch)))
       .catch((error: unknown) => log.error('pruning signatures before epoch %d failed: %s', epoch, error));
-    this.enqueueRound();
   }
 
   /** Rounds run one after the other: two never sign the same beacon at once. */
@@ -245,62 +246,91 @@ export class SigningService {
       .catch((error: unknown) => log.error('signing round failed: %s', error));
   }
 
+  /**
+   * Signs every enabled beacon of the current time point for every own identity, then stores the
+   * new signatures, then publishes them. The lottery runs for all beacons before the first await:
+   * each await lets queued validations of incoming signatures run, and signing beacon by beacon
+   * made a loaded node publish its CardanoStakeDistribution signatures 27 s after its Mithril ones
+   * (bench:network p2p-vs-star, BENCHMARKS.md).
+   */
   private async signRound(): Promise<void> {
     if (!this.running) return;
+    const beacons = await Promise.all(this.currentBeacons().map((entity) => this.openBeacon(entity)));
+    const toPublish: Array<{ open: OpenMessage; signature: AcceptedSignature; fresh: boolean }> = [];
+    for (const beacon of beacons) {
+      if (beacon === undefined) continue;
+      const { open, storedParties } = beacon;
+      for (const partyId of this.identities) {
+        if (signerIndexOf(open.signers, partyId) === undefined) {
+          log('%s is not a signer of epoch %d', partyId, open.signingEpoch);
+          continue;
+        }
+        const known = open.get(partyId);
+        if (known !== undefined) {
+          toPublish.push({ open, signature: known, fresh: false });
+          continue;
+        }
+        if (storedParties.has(partyId)) {
+          // Stored but not valid for this open message (the signer set changed): a new signature
+          // for the same beacon would be equivocation.
+          log.error('stored signature of %s for %s does not fit the open message', partyId, open.key);
+          continue;
+        }
+        const signature = this.sign(open, partyId);
+        if (signature === undefined) continue;
+        if (open.add(signature) === 'added') toPublish.push({ open, signature, fresh: true });
+        else toPublish.push({ open, signature: open.get(partyId)!, fresh: false });
+      }
+    }
+    // Stored before published: a restarted node re-publishes these bytes instead of signing again.
+    await Promise.all(
+      toPublish
+        .filter(({ fresh }) => fresh)
+        .map(({ open, signature }) => this.persist(open, signature, true)),
+    );
+    await Promise.all(
+      toPublish.map(({ open, signature }) => this.publish(open, signature.partyId, signature.bytes)),
+    );
+  }
+
+  /** The beacons of the current time point, one per enabled type that has one. */
+  private currentBeacons(): SignedEntityType[] {
     const timePoint = this.options.chain.currentTimePoint();
+    const beacons: SignedEntityType[] = [];
     for (const type of new Set(this.options.entityTypes)) {
-      let entity: SignedEntityType;
       try {
-        entity = timePointToSignedEntityType(type, timePoint);
+        beacons.push(timePointToSignedEntityType(type, timePoint));
       } catch (error) {
         // CardanoStakeDistribution has no beacon in epoch 0.
         if (!(error instanceof SignedEntityTypeError)) throw error;
         log('no %s beacon at epoch %d: %s', type, timePoint.epoch, error.message);
-        continue;
       }
-      await this.signBeacon(entity);
     }
+    return beacons;
   }
 
-  private async signBeacon(entity: SignedEntityType): Promise<void> {
-    const { isCertified } = this.options;
-    if (isCertified !== undefined && (await isCertified(entity))) return;
+  /** The open message of a beacon to sign and the parties stored for it; undefined when none. */
+  private async openBeacon(
+    entity: SignedEntityType,
+  ): Promise<{ open: OpenMessage; storedParties: ReadonlySet<string> } | undefined> {
+    const { isCertified, store } = this.options;
+    if (isCertified !== undefined && (await isCertified(entity))) return undefined;
     // Building the open message also reloads the signatures stored for it.
     const result = await this.openMessages.get(entity);
     if (result.status === 'unavailable') {
       log('cannot sign %s yet: %s (%s)', entity.type, result.reason, result.detail);
-      return;
+      return undefined;
     }
-    const open = result.openMessage;
-    for (const partyId of this.identities) {
-      if (signerIndexOf(open.signers, partyId) === undefined) {
-        log('%s is not a signer of epoch %d', partyId, open.signingEpoch);
-        continue;
-      }
-      await this.signAs(open, partyId);
-    }
+    const stored = await store.list(entity);
+    return { open: result.openMessage, storedParties: new Set(stored.map(({ partyId }) => partyId)) };
   }
 
-  private async signAs(open: OpenMessage, partyId: string): Promise<void> {
-    const { store, publisher } = this.options;
-    let signature = open.get(partyId);
-    if (signature === undefined) {
-      if ((await store.get(open.entity, partyId)) !== undefined) {
-        // Stored but not valid for this open message (the signer set changed): a new signature
-        // for the same beacon would be equivocation.
-        log.error('stored signature of %s for %s does not fit the open message', partyId, open.key);
-        return;
-      }
-      signature = this.sign(open, partyId);
-      if (signature === undefined) return;
-      if (open.add(signature) !== 'added') signature = open.get(partyId)!;
-      await this.persist(open, signature, true);
-    }
+  private async publish(open: OpenMessage, partyId: string, bytes: Uint8Array): Promise<void> {
     if (!this.running || !open.markPublished(partyId)) return;
     try {
-      const peers = await publisher.publish(
+      const peers = await this.options.publisher.publish(
         { kind: 'signature', entityType: open.entity.type },
-        signature.bytes,
+        bytes,
       );
       log('published the signature of %s for %s to %d peers', partyId, open.key, peers);
     } catch (error) {
