@@ -232,7 +232,7 @@ export class SigningService {
     }
     this.openMessages.prune();
     this.scheduleEpochTimer(epoch);
-    // Signing first: the prune is a range delete nobody waits for.
+    // Signing first: dropping old beacons' signatures can wait for the round.
     this.enqueueRound();
     this.rounds = this.rounds
       .then(() => this.options.store.prune(oldestBeaconEpoch(epoch)))
@@ -278,8 +278,9 @@ export class SigningService {
         }
         const signature = this.sign(open, partyId);
         if (signature === undefined) continue;
-        if (open.add(signature) === 'added') toPublish.push({ open, signature, fresh: true });
-        else toPublish.push({ open, signature: open.get(partyId)!, fresh: false });
+        // No await since `open.get` above: the pool has no signature in the open message yet.
+        open.add(signature);
+        toPublish.push({ open, signature, fresh: true });
       }
     }
     // Stored before published: a restarted node re-publishes these bytes instead of signing again.
@@ -309,7 +310,10 @@ export class SigningService {
     return beacons;
   }
 
-  /** The open message of a beacon to sign and the parties stored for it; undefined when none. */
+  /**
+   * The open message of a beacon to sign and which of our pools missing from it have a stored
+   * signature (one that no longer fits); undefined when there is nothing to sign.
+   */
   private async openBeacon(
     entity: SignedEntityType,
   ): Promise<{ open: OpenMessage; storedParties: ReadonlySet<string> } | undefined> {
@@ -321,8 +325,10 @@ export class SigningService {
       log('cannot sign %s yet: %s (%s)', entity.type, result.reason, result.detail);
       return undefined;
     }
-    const stored = await store.list(entity);
-    return { open: result.openMessage, storedParties: new Set(stored.map(({ partyId }) => partyId)) };
+    const open = result.openMessage;
+    const missing = [...this.identities].filter((partyId) => open.get(partyId) === undefined);
+    const stored = await Promise.all(missing.map((partyId) => store.get(entity, partyId)));
+    return { open, storedParties: new Set(missing.filter((_, i) => stored[i] !== undefined)) };
   }
 
   private async publish(open: OpenMessage, partyId: string, bytes: Uint8Array): Promise<void> {
