@@ -3,8 +3,9 @@
  * the open message of a beacon holds signatures covering k distinct lottery indexes, it waits
  * `window · H(beacon ‖ node id) / 2^256`, then, unless a certificate for the beacon was stored
  * meanwhile, builds the canonical certificate, verifies it against its parent, stores it and
- * publishes it. A beacon whose parent is not certified yet waits for it, then draws its delay
- * again. Only nodes with the role construct this service: signer-only nodes never assemble.
+ * publishes it. A beacon whose parent is not certified yet waits for it: the node that assembled
+ * the parent then assembles it at once, any other node draws its delay when the parent arrives.
+ * Only nodes with the role construct this service: signer-only nodes never assemble.
  *
  * The window is 1/20 of the epoch, at most 10 minutes. The delays of N aggregators spread
  * uniformly over it, so with a gossip latency L about 1 + N·L/window of them publish before the
@@ -186,7 +187,13 @@ export class AggregatorService {
   private schedule(entity: SignedEntityType): void {
     const key = entityKey(entity);
     if (!this.running || this.timers.has(key) || this.options.certificates.isCertified(entity)) return;
-    const { clock, chain, nodeId } = this.options;
+    const { clock, chain, nodeId, certificates } = this.options;
+    if (certificates.parentOf(entity) === undefined) {
+      // The delay starts once the parent is stored: drawn before, it would run twice.
+      log('%s reached its quorum and waits for the certificate of its parent beacon', key);
+      this.waiting.set(key, entity);
+      return;
+    }
     const epoch = chain.epochWindow(epochWhenSigned(entity));
     const windowMs = this.options.windowMs ?? stormWindowMs(epoch.endMs - epoch.startMs);
     const delay = stormDelayMs(windowMs, entity, nodeId);
@@ -212,7 +219,10 @@ export class AggregatorService {
     for (const [waitingKey, entity] of this.waiting) {
       if (entityKey(parentBeacon(entity)) !== key) continue;
       this.waiting.delete(waitingKey);
-      this.schedule(entity);
+      // The parent's assembler holds it before anyone else: it goes on at once, and the others'
+      // delays, which start when the parent reaches them, leave time for its certificate to come.
+      if (event.own) this.enqueue(() => this.assemble(entity));
+      else this.schedule(entity);
     }
   }
 

@@ -167,7 +167,7 @@ describe('aggregation/aggregator', () => {
     assertConverged(nodes, gossip);
   });
 
-  it('waits below the quorum, and for the parent beacon before assembling', async () => {
+  it("waits below the quorum and for the parent beacon; the parent's assembler goes on at once", async () => {
     const gossip = new FakeGossip(world.clock, LATENCY_MS);
     const master = await world.open(msd(G + 1));
     const dependent = await world.open(csd(G));
@@ -179,8 +179,13 @@ describe('aggregation/aggregator', () => {
     expect(node.certificates.isCertified(csd(G))).to.equal(false);
     expect(node.certificates.isCertified(msd(G + 2))).to.equal(false);
 
+    const publishedAtMs: number[] = [];
+    node.service.subscribe(() => publishedAtMs.push(world.clock.now()));
     node.events.emit('signature:accepted', signature(msd(G + 1)));
     await run(gossip, 2 * stormWindowMs(EPOCH_MS) + STEP_MS);
+    // It assembled the parent: no delay for the beacon that waited on it.
+    expect(publishedAtMs).to.have.length(2);
+    expect(publishedAtMs[1]! - publishedAtMs[0]!).to.be.below(STEP_MS);
     const stored = node.certificates.getByBeacon(csd(G))!;
     expect(stored.previousHash).to.equal(node.certificates.getByBeacon(msd(G + 1))!.hash);
     expect(node.published.map((e) => e.entity.type)).to.deep.equal([
@@ -188,6 +193,25 @@ describe('aggregation/aggregator', () => {
       'CardanoStakeDistribution',
     ]);
     expect(node.published.every((e) => !e.announced)).to.equal(true);
+    await node.service.stop();
+  });
+
+  it('draws its delay when a parent assembled elsewhere arrives', async () => {
+    const gossip = new FakeGossip(world.clock, LATENCY_MS);
+    const dependent = await world.open(csd(G));
+    const node = await aggregator('follower', [dependent], gossip, new FakeRequestNetwork());
+    node.events.emit('signature:accepted', signature(csd(G)));
+    await run(gossip, stormWindowMs(EPOCH_MS) + STEP_MS);
+    expect(node.published).to.deep.equal([]);
+
+    const parentAtMs = world.clock.now();
+    await node.certificates.offer(await world.candidate(msd(G + 1), world.genesis));
+    const publishedAtMs: number[] = [];
+    node.service.subscribe(() => publishedAtMs.push(world.clock.now()));
+    await run(gossip, stormWindowMs(EPOCH_MS) + STEP_MS);
+    const delay = stormDelayMs(stormWindowMs(EPOCH_MS), csd(G), 'follower');
+    expect(publishedAtMs).to.have.length(1);
+    expect(publishedAtMs[0]! - parentAtMs).to.be.within(delay, delay + STEP_MS);
     await node.service.stop();
   });
 
