@@ -11,6 +11,12 @@ import { ProtocolError } from '../../protocol/errors.ts';
 import type { MeshEventName } from '../../node/events.ts';
 import type { SimEventListener, SimNode, SimNodeSpec, SimNodeStats } from './sim-node.ts';
 
+/** What a process makes while loading (its command-line argument, as JSON): its signers' keys. */
+export interface ChildPreparation {
+  seed: number;
+  signers: readonly number[];
+}
+
 export type ChildRequest =
   | { type: 'start'; spec: SimNodeSpec }
   | { type: 'stats'; id: number; peers: readonly string[] }
@@ -39,16 +45,16 @@ const POLYFILL = import.meta.resolve('../../node/runtime/polyfill.ts');
 
 /** A forked node process: its modules load while others start; then `start` builds and starts its node. */
 export interface NodeProcess {
-  /** Resolves once the process has loaded its modules. */
+  /** Resolves once the process has loaded its modules and made its signers' keys. */
   readonly ready: Promise<void>;
   start(spec: SimNodeSpec, onEvent: SimEventListener, onError: (error: unknown) => void): Promise<SimNode>;
   /** Ends a process that was never started (a run that failed first). */
   kill(): void;
 }
 
-/** Forks a node process (one per node incarnation). */
-export function forkNodeProcess(index: number): NodeProcess {
-  const child: ChildProcess = fork(ENTRY, [], {
+/** Forks a node process (one per node incarnation) that prepares `preparation` while it loads. */
+export function forkNodeProcess(index: number, preparation: ChildPreparation): NodeProcess {
+  const child: ChildProcess = fork(ENTRY, [JSON.stringify(preparation)], {
     execArgv: [
       '--import',
       TSX,

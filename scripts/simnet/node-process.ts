@@ -1,18 +1,20 @@
 /**
  * A simulated node alone in its own process (`processes: separate`), driven over the IPC channel
- * by `child-node.ts`: it builds the node of the `start` message's spec, forwards its events, answers
+ * by `child-node.ts`: it makes its signers' keys while loading, builds the node of the `start` message's spec, forwards its events, answers
  * `stats` with its own CPU time and peak RSS added, and exits after `stop`.
  */
 import { loadBlsBackend } from '../../protocol/crypto/bls/index.ts';
-import type { ChildRequest, ChildReply } from './child-node.ts';
-import { RunningNode } from './sim-node.ts';
+import type { ChildPreparation, ChildRequest, ChildReply } from './child-node.ts';
+import { RunningNode, simulatedIdentities } from './sim-node.ts';
 
 /** Peak memory is sampled once a second. */
 const RSS_SAMPLE_MS = 1000;
 const US_PER_SECOND = 1_000_000;
 
+// After the parent has gone (a run interrupted), events still due are dropped: sending on the
+// closed channel would crash the process before its node stops.
 const send = (reply: ChildReply): void => {
-  process.send?.(reply);
+  if (process.connected) process.send?.(reply);
 };
 
 let running: RunningNode | undefined;
@@ -29,6 +31,7 @@ async function handle(request: ChildRequest): Promise<void> {
       cpuStart = process.cpuUsage();
       running = await RunningNode.start(
         request.spec,
+        identities,
         bls,
         (name, payload, atMs) => send({ type: 'event', name, payload, atMs }),
         (error) => send({ type: 'failed', message: String(error) }),
@@ -68,8 +71,11 @@ process.on('message', (request: ChildRequest) => {
     });
   });
 });
-// Ready once the BLS backend (WASM) is loaded too: starting the node is then all that is left.
+// Ready once the BLS backend (WASM) is loaded and the keys are made: starting the node is then all
+// that is left, and runs start their clock after every process is ready.
 const bls = await loadBlsBackend('mcl');
+const preparation = JSON.parse(process.argv[2] ?? 'null') as ChildPreparation;
+const identities = simulatedIdentities(preparation.seed, preparation.signers);
 send({ type: 'ready' });
 // The parent went away (its run ended or crashed): nothing is left to report to.
 process.on('disconnect', () => {
