@@ -3,8 +3,12 @@
  * time of a set of V8 CPU profiles went (the `.cpuprofile` files that `node --cpu-prof` writes, e.g.
  * a simnet run with MITHRIL_MESH_SIMNET_CPU_PROFILE_DIR set). Prints the busy time by component
  * (npm package or project folder, by self time), the hottest functions by self time, and the
- * project's functions by inclusive time (their callees included), summed over every profile.
- * `--from`/`--to` keep the samples of that span, in seconds since each profile started.
+ * project's functions by inclusive time (their callees included), summed over the profiles of
+ * main threads (other threads, such as tsx's module loader, are left out). `--from`/`--to` keep the
+ * samples of that span, in seconds since each profile started.
+ *
+ * A sample lasts until the next one on the wall clock: on a machine with more busy processes than
+ * cores it includes time spent waiting for a core, so compare shares, not seconds, across runs.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,12 +28,12 @@ interface CpuProfile {
 interface CallFrame {
   functionName: string;
   url: string;
-  /** 0-based. */
-  lineNumber: number;
 }
 
-/** V8's pseudo-frames for time the isolate spent without JavaScript on the stack. */
+/** V8's pseudo-frame for time the isolate spent waiting for work. */
 const IDLE = '(idle)';
+/** Node names profiles `CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile`; thread 0 is the main one. */
+const MAIN_THREAD_PROFILE = /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/;
 
 interface Totals {
   busyMs: number;
@@ -55,10 +59,11 @@ export function componentOf(url: string, functionName: string): string {
 /** A project source file (tsx loads them by file URL), not a dependency. */
 const isOwn = (url: string): boolean => url.startsWith('file://') && !url.includes('/node_modules/');
 
+/** Function and file; no line: tsx's transpiled project files all report line 1. */
 function frameLabel(frame: CallFrame): string {
   const file = frame.url.replace(/^.*\/(node_modules|node|protocol|scripts)\//, '$1/');
   const name = frame.functionName === '' ? '(anonymous)' : frame.functionName;
-  return file === '' ? name : `${name} ${file}:${frame.lineNumber + 1}`;
+  return file === '' ? name : `${name} ${file}`;
 }
 
 const add = (map: Map<string, number>, key: string, ms: number): void => {
@@ -134,9 +139,9 @@ function main(): void {
     console.error('usage: profile:summary DIR [--top N] [--from SECONDS] [--to SECONDS] [--json FILE]');
     process.exit(2);
   }
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  const files = readdirSync(dir).filter((f) => MAIN_THREAD_PROFILE.test(f));
   if (files.length === 0) {
-    console.error(`no .cpuprofile files in ${dir}`);
+    console.error(`no main-thread .cpuprofile files in ${dir}`);
     process.exit(1);
   }
   const totals: Totals = {
@@ -159,8 +164,8 @@ function main(): void {
     ownInclusiveTime: top(totals.inclusiveByOwnFunction, n, totals.busyMs),
   };
   console.log(
-    `${files.length} profiles: ${summary.busySeconds.toFixed(1)} s busy, ${summary.idleSeconds.toFixed(1)} s idle ` +
-      `(shares below are of the busy time)`,
+    `${files.length} profiles: ${summary.busySeconds.toFixed(1)} s sampled busy, ` +
+      `${summary.idleSeconds.toFixed(1)} s idle (shares below are of the busy time)`,
   );
   printTop('by component (self time)', summary.components);
   printTop('hottest functions (self time)', summary.selfTime);

@@ -11,16 +11,16 @@ const SCRIPT = fileURLToPath(new URL('../../../scripts/bench/profile-summary.ts'
 /** root → verify (project) → pairing (a dependency); root → (idle). Samples 10 ms apart. */
 const PROFILE = {
   nodes: [
-    { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, children: [2, 3] },
+    { id: 1, callFrame: { functionName: '(root)', url: '' }, children: [2, 3] },
     {
       id: 2,
-      callFrame: { functionName: 'verify', url: 'file:///r/protocol/stm/verify.ts', lineNumber: 9 },
+      callFrame: { functionName: 'verify', url: 'file:///r/protocol/stm/verify.ts' },
       children: [4],
     },
-    { id: 3, callFrame: { functionName: '(idle)', url: '', lineNumber: -1 } },
+    { id: 3, callFrame: { functionName: '(idle)', url: '' } },
     {
       id: 4,
-      callFrame: { functionName: 'pairing', url: 'file:///r/node_modules/mcl-wasm/mcl.js', lineNumber: 0 },
+      callFrame: { functionName: 'pairing', url: 'file:///r/node_modules/mcl-wasm/mcl.js' },
     },
   ],
   startTime: 0,
@@ -38,7 +38,9 @@ describe('profile:summary', function () {
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'profile-summary-'));
-    writeFileSync(join(dir, 'a.cpuprofile'), JSON.stringify(PROFILE));
+    writeFileSync(join(dir, 'CPU.20261124.120000.42.0.001.cpuprofile'), JSON.stringify(PROFILE));
+    // Another thread of the same process (tsx's module loader): left out.
+    writeFileSync(join(dir, 'CPU.20261124.120000.42.1.002.cpuprofile'), JSON.stringify(PROFILE));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -58,10 +60,10 @@ describe('profile:summary', function () {
       ['protocol/stm', 10],
     ]);
     expect(rows('selfTime')).to.deep.equal([
-      ['pairing node_modules/mcl-wasm/mcl.js:1', 20],
-      ['verify protocol/stm/verify.ts:10', 10],
+      ['pairing node_modules/mcl-wasm/mcl.js', 20],
+      ['verify protocol/stm/verify.ts', 10],
     ]);
-    expect(rows('ownInclusiveTime')).to.deep.equal([['verify protocol/stm/verify.ts:10', 30]]);
+    expect(rows('ownInclusiveTime')).to.deep.equal([['verify protocol/stm/verify.ts', 30]]);
   });
 
   it('keeps only the samples of the --from/--to span', async () => {
