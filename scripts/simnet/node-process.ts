@@ -1,7 +1,8 @@
 /**
  * A simulated node alone in its own process (`processes: separate`), driven over the IPC channel
- * by `child-node.ts`: it makes its signers' keys while loading, builds the node of the `start` message's spec, forwards its events, answers
- * `stats` with its own CPU time and peak RSS added, and exits after `stop`.
+ * by `child-node.ts`: it makes its signers' keys while loading, builds the node of the `start`
+ * message's spec, forwards its events, answers `stats` with its own CPU time and peak RSS added,
+ * and exits after `stop`.
  */
 import { loadBlsBackend } from '../../protocol/crypto/bls/index.ts';
 import type { ChildPreparation, ChildRequest, ChildReply } from './child-node.ts';

@@ -35,6 +35,7 @@ import { genesisSecretKeyToHex } from '../../node/aggregation/genesis.ts';
 import { writeStakeDistributionFile } from '../../node/chain/stake-distribution-file.ts';
 import type { NodeConfigInput } from '../../node/config/index.ts';
 import { simulatedPartyId } from '../../node/identity/index.ts';
+import type { SignerIdentity } from '../../node/identity/index.ts';
 import { ed25519KeyPairFromSeed } from '../../protocol/cardano/ed25519.ts';
 import { loadBlsBackend } from '../../protocol/crypto/bls/index.ts';
 import type { BlsBackend } from '../../protocol/crypto/bls/index.ts';
@@ -43,7 +44,6 @@ import { ProtocolError } from '../../protocol/errors.ts';
 import { selectAdversaries, unplacedAdversaries } from './adversary.ts';
 import { forkNodeProcess } from './child-node.ts';
 import type { ChildPreparation } from './child-node.ts';
-import type { SignerIdentity } from '../../node/identity/index.ts';
 import type { NodeProcess } from './child-node.ts';
 import { isConditioned } from './link.ts';
 import { Recorder, validationCounts } from './measure.ts';
@@ -317,13 +317,15 @@ export async function runSimulation(
       seed: scenario.seed,
       signers: scenario.nodeSigners[i]!,
     });
+    const identitiesOf = (i: number): SignerIdentity[] =>
+      simulatedIdentities(scenario.seed, scenario.nodeSigners[i]!);
     const prepared = new Map<number, SignerIdentity[]>();
     if (separate) {
       for (const i of initial) forked.set(i, forkNodeProcess(i, preparation(i)));
       await Promise.all([...forked.values()].map((p) => p.ready));
       say(`${stamp()} ${initial.length} node processes loaded`);
     } else {
-      for (const i of initial) prepared.set(i, simulatedIdentities(scenario.seed, scenario.nodeSigners[i]!));
+      for (const i of initial) prepared.set(i, identitiesOf(i));
     }
     const genesisTimeMs =
       Date.now() +
@@ -463,7 +465,7 @@ export async function runSimulation(
         }
       } else {
         // A node that joins later, or again, makes its keys when it starts.
-        const identities = prepared.get(i) ?? simulatedIdentities(scenario.seed, s.signers);
+        const identities = prepared.get(i) ?? identitiesOf(i);
         prepared.delete(i);
         node = await startInProcess(s, identities, bls!, listener, onError);
       }
