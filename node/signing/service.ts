@@ -59,8 +59,8 @@ export const SIGNABLE_ENTITY_TYPES: readonly SignedEntityTypeName[] = [
 ];
 
 /**
- * Retry delay when the epoch timer fires before the chain observer reports the new epoch (its
- * view of the chain may lag the clock by a moment at the boundary).
+ * Retry delay when the epoch timer fires after the boundary but before the chain observer reports
+ * the new epoch (its view of the chain may lag the clock by a moment).
  */
 const EPOCH_RETRY_MS = 1000;
 
@@ -225,9 +225,17 @@ export class SigningService {
   private onEpochTimer(previous: number): void {
     this.timer = undefined;
     if (!this.running) return;
-    const epoch = this.options.chain.currentEpoch();
+    const { chain, clock } = this.options;
+    const epoch = chain.currentEpoch();
     if (epoch <= previous) {
-      this.timer = this.options.clock.setTimeout(() => this.onEpochTimer(previous), EPOCH_RETRY_MS);
+      // Timers may fire a millisecond before the boundary on the clock (Node's setTimeout against
+      // Date.now): wait out the rest, not a whole retry delay (every node of a 20-node run started
+      // its rounds a second late).
+      const remainingMs = chain.epochWindow(previous).endMs - clock.now();
+      this.timer = clock.setTimeout(
+        () => this.onEpochTimer(previous),
+        remainingMs > 0 ? remainingMs : EPOCH_RETRY_MS,
+      );
       return;
     }
     this.openMessages.prune();

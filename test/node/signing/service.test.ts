@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { MeshEventMap } from '../../../node/events.ts';
 import { decodeSignatureMessage } from '../../../node/signing/message.ts';
+import type { Clock } from '../../../node/runtime/clock.ts';
 import { SigningServiceError } from '../../../node/signing/service.ts';
 import type { BlsBackend } from '../../../protocol/crypto/bls/backend.ts';
 import { loadBlsBackend } from '../../../protocol/crypto/bls/index.ts';
@@ -93,6 +94,38 @@ describe('signing/service', () => {
     const later = await expected(w, next);
     expect(later.some((p) => p.endsWith(LATE))).to.equal(true);
     expect(publications(w)).to.deep.equal(later);
+    await w.service.stop();
+  });
+
+  it('signs at the epoch start when its timer fires a millisecond early', async () => {
+    // Node's timers can fire a millisecond before the boundary as Date.now sees it.
+    let clock: World['clock'] | undefined;
+    const early: Clock = {
+      now: () => clock!.now(),
+      setTimeout: (fn, ms) => clock!.setTimeout(fn, ms > 1 ? ms - 1 : ms),
+      clearTimeout: (handle) => clock!.clearTimeout(handle),
+    };
+    const w = new World({
+      stakes: BASE,
+      closed: [],
+      backend,
+      service: { identities: IDENTITIES, clock: early },
+    });
+    clock = w.clock;
+    w.view.close(EPOCH - 1, BASE);
+    w.view.close(EPOCH, WITH_LATE);
+    w.view.close(EPOCH + 1, WITH_LATE);
+    await w.service.start();
+    await w.service.whenIdle();
+    w.publisher.published.length = 0;
+    const boundary = w.chain.epochWindow(EPOCH).endMs;
+    w.clock.advance(boundary - w.clock.now() + 2);
+    await w.service.whenIdle();
+    const next: SignedEntityType[] = [
+      { type: 'MithrilStakeDistribution', epoch: EPOCH + 1 },
+      { type: 'CardanoStakeDistribution', epoch: EPOCH },
+    ];
+    expect(publications(w)).to.deep.equal(await expected(w, next));
     await w.service.stop();
   });
 
