@@ -99,11 +99,11 @@ describe('signing/service', () => {
 
   it('signs at the epoch start when its timer fires a millisecond early', async () => {
     // Node's timers can fire a millisecond before the boundary as Date.now sees it.
-    let clock: World['clock'] | undefined;
+    const base: { clock?: World['clock'] } = {};
     const early: Clock = {
-      now: () => clock!.now(),
-      setTimeout: (fn, ms) => clock!.setTimeout(fn, ms > 1 ? ms - 1 : ms),
-      clearTimeout: (handle) => clock!.clearTimeout(handle),
+      now: () => base.clock!.now(),
+      setTimeout: (fn, ms) => base.clock!.setTimeout(fn, ms > 1 ? ms - 1 : ms),
+      clearTimeout: (handle) => base.clock!.clearTimeout(handle),
     };
     const w = new World({
       stakes: BASE,
@@ -111,7 +111,7 @@ describe('signing/service', () => {
       backend,
       service: { identities: IDENTITIES, clock: early },
     });
-    clock = w.clock;
+    base.clock = w.clock;
     w.view.close(EPOCH - 1, BASE);
     w.view.close(EPOCH, WITH_LATE);
     w.view.close(EPOCH + 1, WITH_LATE);
