@@ -18,8 +18,6 @@ import { writeResults } from './harness.ts';
 /** The parts of V8's `Profiler.Profile` (Chrome DevTools protocol) this summary reads. */
 interface CpuProfile {
   nodes: { id: number; callFrame: CallFrame; children?: number[] }[];
-  /** Microseconds. */
-  startTime: number;
   samples: number[];
   /** Microseconds since the previous sample (the first: since `startTime`). */
   timeDeltas: number[];
@@ -44,7 +42,7 @@ interface Totals {
 }
 
 /** The npm package or project folder (two levels: `node/gossip`, `protocol/stm`) a frame belongs to. */
-export function componentOf(url: string, functionName: string): string {
+function componentOf(url: string, functionName: string): string {
   if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
   if (url.startsWith('node:')) return 'node internals';
   const modules = url.lastIndexOf('/node_modules/');
@@ -75,6 +73,8 @@ function addProfile(profile: CpuProfile, totals: Totals, fromMs: number, toMs: n
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  // Labels once per call-tree node, not once per sample and stack frame.
+  const labels = new Map(profile.nodes.map((node) => [node.id, frameLabel(node.callFrame)]));
   let elapsedUs = 0;
   for (let i = 0; i < profile.samples.length; i++) {
     elapsedUs += profile.timeDeltas[i] ?? 0;
@@ -88,13 +88,12 @@ function addProfile(profile: CpuProfile, totals: Totals, fromMs: number, toMs: n
     }
     totals.busyMs += ms;
     add(totals.byComponent, componentOf(node.callFrame.url, node.callFrame.functionName), ms);
-    add(totals.selfByFunction, frameLabel(node.callFrame), ms);
+    add(totals.selfByFunction, labels.get(node.id)!, ms);
     // Each own function on the stack counts once per sample, however deep its recursion.
     const seen = new Set<string>();
     for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {
-      const frame = byId.get(id)!.callFrame;
-      if (!isOwn(frame.url)) continue;
-      const label = frameLabel(frame);
+      if (!isOwn(byId.get(id)!.callFrame.url)) continue;
+      const label = labels.get(id)!;
       if (!seen.has(label)) add(totals.inclusiveByOwnFunction, label, ms);
       seen.add(label);
     }
