@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chacha20 } from '@noble/ciphers/chacha.js';
+import { bytesToBigIntLE } from '../encoding/bytes.ts';
 import { ProtocolError } from '../errors.ts';
 
 /** Returns `length` fresh random bytes. */
@@ -15,6 +16,28 @@ export class RandomSourceError extends ProtocolError {}
 
 /** The operating system's CSPRNG. */
 export const systemRandom: RandomSource = (length) => new Uint8Array(randomBytes(length));
+
+/**
+ * Bytes of randomness per batch scalar. 64-bit scalars (as Ethereum consensus clients use with
+ * blst) let a batch holding a forged signature or proof pass with odds at most 2^-64 per attempt,
+ * and a failed attempt costs the sender its gossip score; they halve the multi-scalar
+ * multiplications compared with 128-bit scalars (measured: 0.45 -> 0.24 ms per signature with
+ * mcl, batch of 204). Certificates are verified with the reference's own 128-bit scalars
+ * (protocol/stm/aggregate-verify.ts).
+ */
+const BATCH_SCALAR_BYTES = 8;
+
+/** `count` verifier-local batch scalars of `BATCH_SCALAR_BYTES` from `random`, never zero. */
+export function randomBatchScalars(random: RandomSource, count: number): bigint[] {
+  const bytes = random(count * BATCH_SCALAR_BYTES);
+  const scalars: bigint[] = [];
+  for (let i = 0; i < count; i++) {
+    const r = bytesToBigIntLE(bytes.subarray(i * BATCH_SCALAR_BYTES, (i + 1) * BATCH_SCALAR_BYTES));
+    // A zero scalar would drop its item from the check.
+    scalars.push(r === 0n ? 1n : r);
+  }
+  return scalars;
+}
 
 /** ChaCha20 key size (RFC 8439 §2.3); `ChaCha20Rng::from_seed` takes a 32-byte seed as that key. */
 const SEED_BYTES = 32;

@@ -20,6 +20,12 @@ export interface BatchVerifyItem {
   sig: Uint8Array;
 }
 
+/** A BLS key and its proof of possession k1 ‖ k2, as registered. */
+export interface ProofOfPossessionItem {
+  vk: Uint8Array;
+  pop: Uint8Array;
+}
+
 export interface BlsBackend {
   readonly name: string;
 
@@ -37,6 +43,13 @@ export interface BlsBackend {
 
   /** e(k1, G2) = e(H("PoP"), vk) and e(G1, vk) = e(k2, G2). */
   verifyProofOfPossession(vk: Uint8Array, pop: Uint8Array): boolean;
+  /**
+   * Randomized batch of proofs of possession, scalars a₀, b₀, a₁, b₁, … (two per item):
+   * e(Σ aᵢ·k1ᵢ + bᵢ·k2ᵢ, G2) = Π e(aᵢ·H("PoP") + bᵢ·G1, vkᵢ). One final exponentiation and n + 1
+   * Miller loops for n proofs; with random scalars of 64 bits or more a batch holding a false
+   * proof passes with probability about 2^-64.
+   */
+  verifyProofsOfPossession(items: ProofOfPossessionItem[], scalars: bigint[]): boolean;
   /** e(σ, G2) = e(H(msg), vk). */
   verify(msg: Uint8Array, vk: Uint8Array, sig: Uint8Array): boolean;
   /**

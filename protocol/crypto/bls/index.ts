@@ -9,7 +9,9 @@ import { createMclBackend } from './mcl.ts';
 import { nobleBackend } from './noble.ts';
 
 export { BlsError };
-export type { BatchVerifyItem, BlsBackend } from './backend.ts';
+export type { BatchVerifyItem, BlsBackend, ProofOfPossessionItem } from './backend.ts';
+export { verifyProofsOfPossession } from './proof-batch.ts';
+export type { ProofOfPossessionVerdict } from './proof-batch.ts';
 export { hashToFieldG1, hashToG1 } from './hash-to-g1.ts';
 export type { G1Point } from './hash-to-g1.ts';
 export {

@@ -35,6 +35,7 @@ import {
   VERIFICATION_KEY_CACHE_SIZE,
   assertAggregateShape,
   assertLength,
+  assertProofBatchShape,
   groupBatchByMessage,
 } from './noble.ts';
 
@@ -267,6 +268,25 @@ export async function createMclBackend(random: RandomSource = systemRandom): Pro
       return pairingEquation(mcl.add(k1, mcl.mul(k2, r)), [
         [mcl.add(hash(POP_MESSAGE), mcl.mul(g1, r)), key],
       ]);
+    },
+
+    verifyProofsOfPossession(items, scalars) {
+      assertProofBatchShape(items, scalars);
+      const keys: MclG2[] = [];
+      const points: MclG1[] = [];
+      for (const { vk, pop } of items) {
+        keys.push(decodeVk(vk));
+        assertLength(pop, POP_BYTES, 'proof of possession');
+        points.push(decodePoint(new mcl.G1(), pop.subarray(0, G1_BYTES), G1_BYTES, 'PoP k1'));
+        points.push(decodePoint(new mcl.G1(), pop.subarray(G1_BYTES), G1_BYTES, 'PoP k2'));
+      }
+      const frs = scalarsToFr(scalars);
+      const bases = [hash(POP_MESSAGE), g1];
+      const terms = keys.map((key, i): [MclG1, MclG2] => [
+        mcl.mulVec(bases, frs.slice(2 * i, 2 * i + 2)),
+        key,
+      ]);
+      return pairingEquation(msm(points, frs), terms);
     },
 
     verify(msg, vk, sig) {

@@ -15,7 +15,7 @@ import type { Fp2 } from '@noble/curves/abstract/tower.js';
 import type { WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
 import { bytesToHex, concatBytes, utf8 } from '../../encoding/bytes.ts';
 import { BlsError } from './backend.ts';
-import type { BatchVerifyItem, BlsBackend } from './backend.ts';
+import type { BatchVerifyItem, BlsBackend, ProofOfPossessionItem } from './backend.ts';
 import { hashToG1 } from './hash-to-g1.ts';
 import type { G1Point } from './hash-to-g1.ts';
 import { CURVE_ORDER, assertSecretKey } from './keys.ts';
@@ -95,6 +95,12 @@ export function assertScalars(scalars: bigint[], count: number): void {
       throw new BlsError('INVALID_SCALAR', 'aggregation scalar is not in [1, r)');
     }
   }
+}
+
+/** Checks the shape of a batch of proofs of possession: two scalars per item, at least one item. */
+export function assertProofBatchShape(items: ProofOfPossessionItem[], scalars: bigint[]): void {
+  if (items.length === 0) throw new BlsError('EMPTY_BATCH', 'nothing to verify');
+  assertScalars(scalars, 2 * items.length);
 }
 
 /** Checks the shape of a same-message aggregate: as many keys, signatures and scalars, at least one. */
@@ -208,6 +214,24 @@ function createNobleBackend(): BlsBackend {
       const k1 = decodePoint(pop.subarray(0, G1_BYTES), G1_BYTES, (b) => G1.Point.fromBytes(b), 'PoP k1');
       const k2 = decodePoint(pop.subarray(G1_BYTES), G1_BYTES, (b) => G1.Point.fromBytes(b), 'PoP k2');
       return pairingEquation(k1, [[hash(POP_MESSAGE), key]]) && pairingEquation(k2, [[G1.Point.BASE, key]]);
+    },
+
+    verifyProofsOfPossession(items, scalars) {
+      assertProofBatchShape(items, scalars);
+      const proofs = items.map(({ vk, pop }) => {
+        const key = decodeVk(vk);
+        assertLength(pop, POP_BYTES, 'proof of possession');
+        const k1 = decodePoint(pop.subarray(0, G1_BYTES), G1_BYTES, (b) => G1.Point.fromBytes(b), 'PoP k1');
+        const k2 = decodePoint(pop.subarray(G1_BYTES), G1_BYTES, (b) => G1.Point.fromBytes(b), 'PoP k2');
+        return { key, k1, k2 };
+      });
+      const h = hash(POP_MESSAGE);
+      const terms = proofs.map(({ key }, i): [G1Point, G2Point] => [
+        pippenger(G1.Point, [h, G1.Point.BASE], [scalars[2 * i]!, scalars[2 * i + 1]!]),
+        key,
+      ]);
+      const points = proofs.flatMap(({ k1, k2 }) => [k1, k2]);
+      return pairingEquation(pippenger(G1.Point, points, scalars), terms);
     },
 
     verify(msg, vk, sig) {

@@ -109,6 +109,7 @@ export function spyBackend(backend: BlsBackend): {
     validateVerificationKey: (vk) => backend.validateVerificationKey(vk),
     validateSignature: (sig) => backend.validateSignature(sig),
     verifyProofOfPossession: (vk, pop) => backend.verifyProofOfPossession(vk, pop),
+    verifyProofsOfPossession: (items, scalars) => backend.verifyProofsOfPossession(items, scalars),
     verify: (msg, vk, sig) => backend.verify(msg, vk, sig),
     verifyAggregateSameMessage: (msg, vks, sigs, scalars) => {
       spy.aggregates.push(vks.length);

@@ -187,6 +187,74 @@ describe('protocol/crypto/bls: noble and mcl backends agree', () => {
     }
   });
 
+  describe('batches of proofs of possession', () => {
+    const proofs = () =>
+      sks.map((sk) => ({ vk: noble.verificationKey(sk), pop: noble.proofOfPossession(sk) }));
+    const batchScalars = (count: number) => Array.from({ length: 2 * count }, () => scalar128(random));
+
+    it('accept honest proofs and reject a batch holding one forged proof', () => {
+      const items = proofs();
+      const foreign = { vk: items[0]!.vk, pop: items[1]!.pop };
+      const mixed = {
+        vk: items[2]!.vk,
+        pop: concatBytes(items[2]!.pop.subarray(0, G1_BYTES), items[3]!.pop.subarray(G1_BYTES)),
+      };
+      for (const bls of backends) {
+        expect(bls.verifyProofsOfPossession(items, batchScalars(items.length)), bls.name).to.equal(true);
+        expect(bls.verifyProofsOfPossession(items.slice(0, 1), [7n, 9n]), bls.name).to.equal(true);
+        for (const forged of [foreign, mixed]) {
+          const batch = [...items, forged];
+          expect(bls.verifyProofsOfPossession(batch, batchScalars(batch.length)), bls.name).to.equal(false);
+        }
+      }
+    });
+
+    it('catch forgeries that unit scalars would let cancel out', () => {
+      const [item] = proofs();
+      const { vk, pop } = item!;
+      // k1 and k2 swapped: with a = b = 1 both sides are e(k1 + k2, G2) = e(H("PoP") + G1, vk).
+      const swapped = { vk, pop: concatBytes(pop.subarray(G1_BYTES), pop.subarray(0, G1_BYTES)) };
+      // k1 shifted by D in one proof and by -D in another of the same key: the sum is unchanged.
+      const k1 = bls12_381.G1.Point.fromBytes(pop.subarray(0, G1_BYTES));
+      const d = bls12_381.G1.Point.BASE.multiply(12345n);
+      const shifted = (point: typeof k1) => ({
+        vk,
+        pop: concatBytes(point.toBytes(true), pop.subarray(G1_BYTES)),
+      });
+      const cancelling = [shifted(k1.add(d)), shifted(k1.subtract(d))];
+      for (const bls of backends) {
+        expect(bls.verifyProofsOfPossession([swapped], [1n, 1n]), bls.name).to.equal(true);
+        expect(bls.verifyProofsOfPossession([swapped], batchScalars(1)), bls.name).to.equal(false);
+        expect(bls.verifyProofsOfPossession(cancelling, [1n, 1n, 1n, 1n]), bls.name).to.equal(true);
+        expect(bls.verifyProofsOfPossession(cancelling, batchScalars(2)), bls.name).to.equal(false);
+      }
+    });
+
+    it('refuse malformed batches and proofs with typed errors', () => {
+      const items = proofs();
+      const truncated = { vk: items[0]!.vk, pop: items[0]!.pop.subarray(1) };
+      const identityK2 = {
+        vk: items[0]!.vk,
+        pop: concatBytes(items[0]!.pop.subarray(0, G1_BYTES), bls12_381.G1.Point.ZERO.toBytes(true)),
+      };
+      for (const bls of backends) {
+        expectBlsError(() => bls.verifyProofsOfPossession([], []), 'EMPTY_BATCH', bls.name);
+        expectBlsError(
+          () => bls.verifyProofsOfPossession(items, batchScalars(1)),
+          'LENGTH_MISMATCH',
+          bls.name,
+        );
+        expectBlsError(() => bls.verifyProofsOfPossession(items.slice(0, 1), [0n, 1n]), 'INVALID_SCALAR');
+        expectBlsError(() => bls.verifyProofsOfPossession([truncated], [1n, 2n]), 'INVALID_LENGTH', bls.name);
+        expectBlsError(
+          () => bls.verifyProofsOfPossession([identityK2], [1n, 2n]),
+          'IDENTITY_POINT',
+          bls.name,
+        );
+      }
+    });
+  });
+
   describe('randomized aggregates', () => {
     const msg = utf8('one message for every signer');
     let honestVks: Uint8Array[] = [];
