@@ -18,6 +18,7 @@ import { poolIdFromColdVerificationKey } from '../../protocol/cardano/index.ts';
 import { avkToJsonHex } from '../../protocol/codec/json-hex.ts';
 import { generateSecretKey } from '../../protocol/crypto/bls/index.ts';
 import type { BlsBackend } from '../../protocol/crypto/bls/index.ts';
+import { systemRandom } from '../../protocol/crypto/random.ts';
 import type { RandomSource } from '../../protocol/crypto/random.ts';
 import { bytesToHex, equalBytes } from '../../protocol/encoding/bytes.ts';
 import { ClosedKeyRegistration, RegistrationError } from '../../protocol/stm/index.ts';
@@ -69,6 +70,8 @@ export interface RegistrationServiceOptions {
   clock: Clock;
   /** Source of the BLS key material. */
   random: RandomSource;
+  /** Verifier-local randomness for batch checks (default: the system CSPRNG). */
+  verifierRandom?: RandomSource;
   bls: BlsBackend;
   store: { registrations: RegistrationStore; ownKeys: OwnKeyStore };
   publisher: GossipPublisher;
@@ -88,6 +91,10 @@ export interface RegistrationServiceOptions {
   adoptionPeers?: number;
   /** Timeout of one `closed-registrations` request, ms. */
   closedSetTimeoutMs?: number;
+  /** Proofs of possession checked per batch (`PROOF_BATCH_DEFAULTS.size`; 1 checks each at once). */
+  proofBatchSize?: number;
+  /** Longest wait for a batch of proofs to fill, ms (`PROOF_BATCH_DEFAULTS.delayMs`). */
+  proofBatchDelayMs?: number;
   /** Defaults to `logger('mithril-mesh:registration')`; pass one to tell nodes apart. */
   log?: Logger;
 }
@@ -263,6 +270,10 @@ export class RegistrationService implements RegistrationView {
     this.validator = new RegistrationValidator({
       chain: options.chain,
       bls: options.bls,
+      clock: options.clock,
+      random: options.verifierRandom ?? systemRandom,
+      ...(options.proofBatchSize === undefined ? {} : { proofBatchSize: options.proofBatchSize }),
+      ...(options.proofBatchDelayMs === undefined ? {} : { proofBatchDelayMs: options.proofBatchDelayMs }),
       ledger: {
         isOpen: (epoch) => this.isOpen(epoch),
         accepted: (epoch, partyId) => this.book.accepted(epoch, partyId),
@@ -607,8 +618,9 @@ export class RegistrationService implements RegistrationView {
         this.log('pulling epoch %d from %s failed: %e', epoch, peer, error);
         return;
       }
-      let added = 0;
-      for (const frame of frames) if (await this.receive(frame, peer)) added++;
+      // Checked together: their proofs of possession share batches.
+      const results = await Promise.all(frames.map((frame) => this.receive(frame, peer)));
+      const added = results.filter((isNew) => isNew).length;
       if (added > 0) this.log('pulled %d registrations for epoch %d from %s', added, epoch, peer);
       // A short page was the last one; a page that added nothing will not be followed by better.
       if (frames.length < MAX_REGISTRATIONS_PER_RESPONSE || added === 0) return;
@@ -766,7 +778,8 @@ export class RegistrationService implements RegistrationView {
         this.log('the closed set of epoch %d from %s is not the certified one', epoch, peer);
         return undefined;
       }
-      for (const message of messages) this.validator.certifyPast(message);
+      // All at once: their proofs of possession are checked in batches.
+      await Promise.all(messages.map((message) => this.validator.certifyPast(message)));
       return { messages, signerSet };
     } catch (error) {
       if (error instanceof GossipValidationError) {

@@ -6,7 +6,8 @@
  * its own verdict.
  */
 import { logger } from '@libp2p/logger';
-import type { Clock, TimerHandle } from '../runtime/clock.ts';
+import { BatchQueue } from '../runtime/batch-queue.ts';
+import type { Clock } from '../runtime/clock.ts';
 import type { BlsBackend } from '../../protocol/crypto/bls/backend.ts';
 import type { RandomSource } from '../../protocol/crypto/random.ts';
 import { toStmParameters } from '../../protocol/message/protocol-parameters.ts';
@@ -33,18 +34,6 @@ export const DEFAULT_BATCH_DELAY_MS = 50;
 /** `null` for a valid signature, else the reason the STM rejects it. */
 export type BatchVerdict = StmVerificationError | null;
 
-interface Pending {
-  item: SignatureWithRegisteredParty;
-  resolve: (verdict: BatchVerdict) => void;
-  reject: (error: unknown) => void;
-}
-
-interface Queue {
-  open: OpenMessage;
-  items: Pending[];
-  timer: TimerHandle | undefined;
-}
-
 export interface SignatureBatcherOptions {
   clock: Clock;
   backend: BlsBackend;
@@ -55,54 +44,46 @@ export interface SignatureBatcherOptions {
 }
 
 export class SignatureBatcher {
-  private readonly queues = new Map<OpenMessage, Queue>();
-  private readonly batchSize: number;
-  private readonly batchDelayMs: number;
+  private readonly queues = new Map<OpenMessage, BatchQueue<SignatureWithRegisteredParty, BatchVerdict>>();
 
-  constructor(private readonly options: SignatureBatcherOptions) {
-    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-    this.batchDelayMs = options.batchDelayMs ?? DEFAULT_BATCH_DELAY_MS;
-  }
+  constructor(private readonly options: SignatureBatcherOptions) {}
 
   /** Queues `item` for `open` and resolves with its verdict once its batch is verified. */
   verify(open: OpenMessage, item: SignatureWithRegisteredParty): Promise<BatchVerdict> {
-    return new Promise((resolve, reject) => {
-      let queue = this.queues.get(open);
-      if (queue === undefined) {
-        queue = { open, items: [], timer: undefined };
-        this.queues.set(open, queue);
-      }
-      queue.items.push({ item, resolve, reject });
-      if (queue.items.length >= this.batchSize) this.flush(queue);
-      else queue.timer ??= this.options.clock.setTimeout(() => this.flush(queue), this.batchDelayMs);
-    });
+    let queue = this.queues.get(open);
+    if (queue === undefined) {
+      queue = new BatchQueue({
+        clock: this.options.clock,
+        batchSize: this.options.batchSize ?? DEFAULT_BATCH_SIZE,
+        batchDelayMs: this.options.batchDelayMs ?? DEFAULT_BATCH_DELAY_MS,
+        run: (items) => this.run(open, items),
+        onFlush: () => this.queues.delete(open),
+      });
+      this.queues.set(open, queue);
+    }
+    return queue.add(item);
   }
 
   /** Verifies every queued signature now and cancels the timers. */
   flushAll(): void {
-    for (const queue of [...this.queues.values()]) this.flush(queue);
+    for (const queue of [...this.queues.values()]) queue.flush();
   }
 
-  private flush(queue: Queue): void {
-    if (queue.timer !== undefined) this.options.clock.clearTimeout(queue.timer);
-    this.queues.delete(queue.open);
-    const { open, items } = queue;
-    let verdicts: BatchVerdict[];
+  private run(open: OpenMessage, items: SignatureWithRegisteredParty[]): BatchVerdict[] {
     try {
-      verdicts = verifySingleSignatures(
+      const verdicts = verifySingleSignatures(
         this.options.backend,
-        items.map((p) => p.item),
+        items,
         open.signers.registration.avk,
         toStmParameters(open.parameters),
         open.message,
         this.options.random,
       );
+      log.trace('verified a batch of %d signatures for %s', items.length, open.key);
+      return verdicts;
     } catch (error) {
       log.error('batch of %d signatures for %s failed: %s', items.length, open.key, error);
-      for (const p of items) p.reject(error);
-      return;
+      throw error;
     }
-    log.trace('verified a batch of %d signatures for %s', items.length, open.key);
-    items.forEach((p, i) => p.resolve(verdicts[i] ?? null));
   }
 }

@@ -152,6 +152,24 @@ export interface VerifiedRegistration {
  * Throws `KeyCertificationError` on the first failed check, `DecodeError` on malformed inputs.
  */
 export function verifyRegistration(params: RegistrationToVerify): VerifiedRegistration {
+  const verified = verifyRegistrationSignatures(params);
+  const { vkPop, bls } = params;
+  let popValid: boolean;
+  try {
+    popValid = bls.verifyProofOfPossession(vkPop.vk, vkPop.pop);
+  } catch (cause) {
+    throw new KeyCertificationError('POP_INVALID', 'proof of possession is malformed', { cause });
+  }
+  if (!popValid) throw new KeyCertificationError('POP_INVALID', 'proof of possession does not verify');
+  return verified;
+}
+
+/**
+ * Steps 1 to 3 of `verifyRegistration` and the BLS key's validity: the signatures that tie the
+ * key to the pool (cold key → opcert → KES key → vk ‖ PoP), without the proof of possession, for
+ * callers that check proofs in batches (`verifyProofsOfPossession`). Same errors.
+ */
+export function verifyRegistrationSignatures(params: RegistrationToVerify): VerifiedRegistration {
   const { vkPop, kesSignature, opCert, bls } = params;
   const message = registrationMessage(vkPop);
   if (!verifyOpCert(opCert)) {
@@ -189,13 +207,6 @@ export function verifyRegistration(params: RegistrationToVerify): VerifiedRegist
   } catch (cause) {
     throw new KeyCertificationError('VK_INVALID', 'BLS verification key is invalid', { cause });
   }
-  let popValid: boolean;
-  try {
-    popValid = bls.verifyProofOfPossession(vkPop.vk, vkPop.pop);
-  } catch (cause) {
-    throw new KeyCertificationError('POP_INVALID', 'proof of possession is malformed', { cause });
-  }
-  if (!popValid) throw new KeyCertificationError('POP_INVALID', 'proof of possession does not verify');
   return {
     partyId: poolIdFromColdVerificationKey(opCert.coldVk),
     poolIdHash,

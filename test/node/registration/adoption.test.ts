@@ -30,7 +30,14 @@ import type { TestPool } from './fixtures.ts';
 const E = FIRST_EPOCH;
 const R = E + 1;
 const CLOSE_FRACTION = 0.5;
-const TIMING = { reannounceMs: 10_000, pullIntervalMs: 20_000, pullPeers: 2, requestTimeoutMs: 5_000 };
+/** The manual clock moves only when a test moves it: each proof of possession is checked at once (batch of 1). */
+const TIMING = {
+  reannounceMs: 10_000,
+  pullIntervalMs: 20_000,
+  pullPeers: 2,
+  requestTimeoutMs: 5_000,
+  proofBatchSize: 1,
+};
 const PROTOCOL = closedRegistrationsProtocol('devnet');
 const ASK = { maxResponseBytes: MAX_CLOSED_SET_RESPONSE_BYTES, timeoutMs: 1_000 };
 

@@ -2,12 +2,18 @@ import { expect } from 'chai';
 import { loadBlsBackend } from '../../../protocol/crypto/bls/index.ts';
 import type { BlsBackend } from '../../../protocol/crypto/bls/index.ts';
 import { ManualClock } from '../../../node/runtime/clock.ts';
+import type { GossipValidationError } from '../../../node/gossip/errors.ts';
+import { chaCha20Random } from '../../../protocol/crypto/random.ts';
 import { RegistrationBook } from '../../../node/registration/state.ts';
 import { RegistrationValidator } from '../../../node/registration/validator.ts';
+import type { RegistrationBls } from '../../../node/registration/validator.ts';
 import type { RegistrationMessage } from '../../../node/registration/message.ts';
 import { FakeChain, epochTime } from './fakes.ts';
 import { START_KES_PERIOD, alter, craft, expectVerdict, testPool, vkPopOf } from './fixtures.ts';
 import type { TestPool } from './fixtures.ts';
+
+/** Lets every pending promise chain run (a macrotask later), without waiting on time. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Registrations are open for CURRENT + 1. */
 const CURRENT = 20;
@@ -19,6 +25,7 @@ describe('node/registration/validator', () => {
   let a: TestPool;
   let b: TestPool;
   let unknown: TestPool;
+  let clock: ManualClock;
   let chain: FakeChain;
   let book: RegistrationBook;
   let open: boolean;
@@ -35,8 +42,9 @@ describe('node/registration/validator', () => {
   });
 
   beforeEach(() => {
+    clock = new ManualClock(epochTime(CURRENT, 0.1));
     chain = new FakeChain(
-      new ManualClock(epochTime(CURRENT, 0.1)),
+      clock,
       new Map([
         [a.partyId, 10n],
         [b.partyId, 20n],
@@ -45,16 +53,25 @@ describe('node/registration/validator', () => {
     );
     book = new RegistrationBook();
     open = true;
-    validator = new RegistrationValidator({
+    validator = makeValidator({ proofBatchSize: 1 });
+  });
+
+  const makeValidator = (
+    batch: { proofBatchSize: number; proofBatchDelayMs?: number },
+    backend: RegistrationBls = bls,
+  ) =>
+    new RegistrationValidator({
       chain,
-      bls,
+      bls: backend,
+      clock,
+      random: chaCha20Random(new Uint8Array(32).fill(9)),
       ledger: {
         isOpen: (epoch) => open && epoch === OPEN,
         accepted: (epoch, partyId) => book.accepted(epoch, partyId),
         keyUse: (vk, upToEpoch) => book.keyUse(vk, upToEpoch),
       },
+      ...batch,
     });
-  });
 
   it('accepts a valid registration for the open epoch', async () => {
     await validator.validate(valid(a));
@@ -116,6 +133,49 @@ describe('node/registration/validator', () => {
     await expectVerdict(validate(craft(a, OPEN, swapped, KES_NOW)), 'reject', 'POP_INVALID');
     const notAKey = { vk: new Uint8Array(96), pop: freshVkPop().pop };
     await expectVerdict(validate(craft(a, OPEN, notAKey, KES_NOW)), 'reject', 'POP_INVALID');
+  });
+
+  it('checks proofs of possession in batches: a full batch at once, the rest after the delay', async () => {
+    const batched = makeValidator({ proofBatchSize: 3, proofBatchDelayMs: 50 });
+    const swapped = { vk: bls.verificationKey(keyCounter++), pop: bls.proofOfPossession(keyCounter++) };
+    const verdicts: string[] = [];
+    const track = (label: string, message: RegistrationMessage) =>
+      batched.validate(message).then(
+        () => verdicts.push(`${label}:accept`),
+        (error: GossipValidationError) => verdicts.push(`${label}:${error.reason}`),
+      );
+    const settled = [track('a', valid(a)), track('b-forged', craft(b, OPEN, swapped, KES_NOW))];
+    await settle();
+    expect(verdicts, 'two proofs wait for a third or the delay').to.deep.equal([]);
+    settled.push(track('a-again', valid(a)));
+    await Promise.all(settled);
+    expect(verdicts.sort()).to.deep.equal(['a-again:accept', 'a:accept', 'b-forged:POP_INVALID']);
+    const late = track('b', valid(b));
+    await settle();
+    clock.advance(49);
+    await settle();
+    expect(verdicts).to.have.length(3);
+    clock.advance(1);
+    await late;
+    expect(verdicts).to.include('b:accept');
+  });
+
+  it('checks the same bytes once while their check is under way (gossip and pulls)', async () => {
+    let proofChecks = 0;
+    const counting: RegistrationBls = {
+      validateVerificationKey: (vk) => bls.validateVerificationKey(vk),
+      verifyProofOfPossession: (vk, pop) => {
+        proofChecks++;
+        return bls.verifyProofOfPossession(vk, pop);
+      },
+      verifyProofsOfPossession: (items, scalars) => bls.verifyProofsOfPossession(items, scalars),
+    };
+    const shared = makeValidator({ proofBatchSize: 1 }, counting);
+    const message = valid(a);
+    await Promise.all([shared.validate(message), shared.validate(message), shared.validate(message)]);
+    expect(proofChecks).to.equal(1);
+    await shared.validate(message);
+    expect(proofChecks, 'a check that has ended is not reused').to.equal(2);
   });
 
   it('IGNOREs the accepted message again, or the same key in other bytes (DUPLICATE)', async () => {
@@ -189,10 +249,10 @@ describe('node/registration/validator', () => {
       // Made 17 periods ago: the live validator would IGNORE it, adoption takes it.
       const old = craft(a, PAST, freshVkPop(), START_KES_PERIOD + 3n);
       await expectVerdict(() => validator.validate(alter(old, { epoch: OPEN })), 'ignore', 'KES_INVALID');
-      validator.certifyPast(old);
+      await validator.certifyPast(old);
       // The claim is covered by no signature: a relayer may have changed it.
-      validator.certifyPast(alter(old, { kesEvolutions: 40n }));
-      validator.certifyPast(craft(a, PAST, freshVkPop(), chain.kesPeriod + 1n));
+      await validator.certifyPast(alter(old, { kesEvolutions: 40n }));
+      await validator.certifyPast(craft(a, PAST, freshVkPop(), chain.kesPeriod + 1n));
       const future = craft(a, PAST, freshVkPop(), chain.kesPeriod + 2n);
       await expectVerdict(() => validator.certifyPast(future), 'reject', 'KES_INVALID');
       await expectVerdict(
