@@ -343,6 +343,7 @@ export class RegistrationService implements RegistrationView {
     this.abort.abort();
     await this.options.requestResponse.unhandle(this.protocol);
     await this.options.requestResponse.unhandle(this.closedSetProtocol);
+    this.validator.flushProofs();
     await this.whenIdle();
   }
 

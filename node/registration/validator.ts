@@ -129,6 +129,11 @@ export class RegistrationValidator {
     return check;
   }
 
+  /** Checks the proofs of possession waiting for a batch now (the service is stopping). */
+  flushProofs(): void {
+    this.proofs.flush();
+  }
+
   private async check(message: RegistrationMessage): Promise<void> {
     this.checkState(message);
     const stake = (await this.chain.stakeDistribution(message.epoch)).get(message.partyId);

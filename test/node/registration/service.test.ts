@@ -351,6 +351,18 @@ describe('node/registration/service', function () {
     expect(node.service.signerSet(R)).to.equal(undefined);
   });
 
+  it('stop checks the proofs waiting for a batch instead of waiting for the batch timer', async () => {
+    const node = makeNode('n0', pools[0]!, { proofBatchSize: 8 });
+    await start(node);
+    // Past the own registration's random point (0.1 to 0.4 of the window): its proof now waits
+    // for 7 more or for a timer that this manual clock never fires.
+    clock.advance(epochTime(E, 0.5) - clock.now());
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await node.service.stop();
+    expect(clock.pendingTimers).to.equal(0);
+    expect(acceptedAt(node, R)).to.equal(1);
+  });
+
   it('stop cancels every timer and request handler', async () => {
     const all = await startAll(2);
     expect(clock.pendingTimers).to.be.greaterThan(0);
