@@ -22,7 +22,15 @@ import { decodeRegistration } from '../../../node/registration/message.ts';
 import { RegistrationService } from '../../../node/registration/service.ts';
 import type { RegistrationServiceOptions } from '../../../node/registration/service.ts';
 import { expectCode } from '../../protocol/cardano/fixtures.ts';
-import { CountingClock, FakeChain, FakeNetwork, FIRST_EPOCH, epochTime, memoryStore } from './fakes.ts';
+import {
+  CountingClock,
+  FakeChain,
+  FakeNetwork,
+  FIRST_EPOCH,
+  epochTime,
+  memoryStore,
+  SERVICE_TIMING,
+} from './fakes.ts';
 import { START_KES_PERIOD, alter, craft, testPool, vkPopOf } from './fixtures.ts';
 import type { TestPool } from './fixtures.ts';
 
@@ -30,14 +38,6 @@ import type { TestPool } from './fixtures.ts';
 const E = FIRST_EPOCH;
 const R = E + 1;
 const CLOSE_FRACTION = 0.5;
-/** The manual clock moves only when a test moves it: each proof of possession is checked at once (batch of 1). */
-const TIMING = {
-  reannounceMs: 10_000,
-  pullIntervalMs: 20_000,
-  pullPeers: 2,
-  requestTimeoutMs: 5_000,
-  proofBatchSize: 1,
-};
 const PROTOCOL = closedRegistrationsProtocol('devnet');
 const ASK = { maxResponseBytes: MAX_CLOSED_SET_RESPONSE_BYTES, timeoutMs: 1_000 };
 
@@ -95,7 +95,7 @@ describe('node/registration/service: adopting the certified set', function () {
       requestResponse,
       events,
       closeFraction: CLOSE_FRACTION,
-      ...TIMING,
+      ...SERVICE_TIMING,
       ...over,
     });
     const node: TestNode = { id, pool, service, store, closed: [] };
@@ -131,7 +131,7 @@ describe('node/registration/service: adopting the certified set', function () {
 
   /** To the close point of R, after a re-announcement reached the nodes started before others. */
   async function closeR(): Promise<void> {
-    await advanceTo(epochTime(E, 0.01) + TIMING.reannounceMs);
+    await advanceTo(epochTime(E, 0.01) + SERVICE_TIMING.reannounceMs);
     await advanceTo(closeAt(R));
   }
 

@@ -23,6 +23,17 @@ export const EPOCH_MS = 100_000;
 /** Epoch `FIRST_EPOCH` starts at `GENESIS_MS`. */
 export const GENESIS_MS = 1_800_000_000_000;
 export const FIRST_EPOCH = 10;
+/**
+ * Service timings of the tests. The manual clock moves only when a test moves it: each proof of
+ * possession is checked at once (batches of 1), not after a batch timer.
+ */
+export const SERVICE_TIMING = {
+  reannounceMs: 10_000,
+  pullIntervalMs: 20_000,
+  pullPeers: 2,
+  requestTimeoutMs: 5_000,
+  proofBatchSize: 1,
+};
 
 /** Epochs of `EPOCH_MS` from `GENESIS_MS`; the KES period is `kesPeriod` unless `kesPeriodMs` makes it advance. */
 export class FakeChain implements ChainObserver {

@@ -18,7 +18,15 @@ import {
 import { RegistrationService } from '../../../node/registration/service.ts';
 import type { RegistrationServiceOptions } from '../../../node/registration/service.ts';
 import { expectCode } from '../../protocol/cardano/fixtures.ts';
-import { CountingClock, FakeChain, FakeNetwork, FIRST_EPOCH, epochTime, memoryStore } from './fakes.ts';
+import {
+  CountingClock,
+  FakeChain,
+  FakeNetwork,
+  FIRST_EPOCH,
+  epochTime,
+  memoryStore,
+  SERVICE_TIMING,
+} from './fakes.ts';
 import { START_KES_PERIOD, craft, expectVerdict, testPool, vkPopOf } from './fixtures.ts';
 import type { TestPool } from './fixtures.ts';
 
@@ -26,14 +34,6 @@ import type { TestPool } from './fixtures.ts';
 const E = FIRST_EPOCH;
 const R = E + 1;
 const CLOSE_FRACTION = 0.5;
-/** The manual clock moves only when a test moves it: each proof of possession is checked at once (batch of 1). */
-const TIMING = {
-  reannounceMs: 10_000,
-  pullIntervalMs: 20_000,
-  pullPeers: 2,
-  requestTimeoutMs: 5_000,
-  proofBatchSize: 1,
-};
 
 interface TestNode {
   id: string;
@@ -97,7 +97,7 @@ describe('node/registration/service', function () {
       requestResponse,
       events,
       closeFraction: CLOSE_FRACTION,
-      ...TIMING,
+      ...SERVICE_TIMING,
       ...over,
     });
     const node: TestNode = { id, pool, service, store, events, closed: [], accepted: [] };
@@ -140,7 +140,7 @@ describe('node/registration/service', function () {
     const all = await startAll(5);
     // Nodes started one after the other, so early announcements reached only the nodes already
     // running; the first re-announcement reaches everyone.
-    await advanceTo(epochTime(E, 0.01) + TIMING.reannounceMs);
+    await advanceTo(epochTime(E, 0.01) + SERVICE_TIMING.reannounceMs);
     expect(network.requests).to.equal(0);
     for (const node of all) {
       expect(acceptedAt(node, R)).to.equal(5);
@@ -213,7 +213,7 @@ describe('node/registration/service', function () {
     expect(acceptedAt(deaf, R)).to.equal(1);
     expect(acceptedAt(all[0]!, R)).to.equal(5);
 
-    await advanceTo(epochTime(E, 0.01) + TIMING.pullIntervalMs);
+    await advanceTo(epochTime(E, 0.01) + SERVICE_TIMING.pullIntervalMs);
     expect(acceptedAt(deaf, R)).to.equal(5);
     expect(deaf.accepted.filter((e) => !e.own)).to.have.length(4);
 
@@ -229,7 +229,7 @@ describe('node/registration/service', function () {
     for (const node of started) await start(node);
     await settle();
     const deaf = started[2]!;
-    const lastPull = closeAt(R) - TIMING.requestTimeoutMs;
+    const lastPull = closeAt(R) - SERVICE_TIMING.requestTimeoutMs;
     await advanceTo(lastPull - 1);
     expect(acceptedAt(deaf, R)).to.equal(1);
     await advanceTo(lastPull);
@@ -388,7 +388,7 @@ describe('node/registration/service', function () {
 
   it('answers registrations requests with what the requester lacks', async () => {
     const all = await startAll(3);
-    await advanceTo(epochTime(E, 0.01) + TIMING.reannounceMs);
+    await advanceTo(epochTime(E, 0.01) + SERVICE_TIMING.reannounceMs);
     const probe = network.join('probe').requestResponse;
     const options = { maxResponseBytes: MAX_RESPONSE_BYTES, timeoutMs: 1_000 };
     const ask = async (epoch: number, known: Uint8Array[]) =>
