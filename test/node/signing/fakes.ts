@@ -91,16 +91,20 @@ export class FakePublisher implements GossipPublisher {
   }
 }
 
-/** A backend that counts signing operations and records the size of each aggregate check. */
+/** A backend that counts signing and key derivations and records the size of each aggregate check. */
 export function spyBackend(backend: BlsBackend): {
   backend: BlsBackend;
   signs: number;
+  verificationKeys: number;
   aggregates: number[];
 } {
-  const spy = { backend, signs: 0, aggregates: [] as number[] };
+  const spy = { backend, signs: 0, verificationKeys: 0, aggregates: [] as number[] };
   spy.backend = {
     name: backend.name,
-    verificationKey: (sk) => backend.verificationKey(sk),
+    verificationKey: (sk) => {
+      spy.verificationKeys++;
+      return backend.verificationKey(sk);
+    },
     sign: (sk, msg) => {
       spy.signs++;
       return backend.sign(sk, msg);

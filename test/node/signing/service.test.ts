@@ -64,7 +64,10 @@ describe('signing/service', () => {
     const w = world();
     const own: MeshEventMap['signature:accepted'][] = [];
     w.events.on('signature:accepted', (e) => own.push(e));
+    const keysBefore = w.spy.verificationKeys;
     await w.service.start();
+    // A, B and TINY are in the set: one signer each (one key derivation) serves both beacons.
+    expect(w.spy.verificationKeys - keysBefore).to.equal(3);
     const atStart = await expected(w, [MSD, CSD]);
     expect(atStart).to.include.members([`MithrilStakeDistribution(${EPOCH}):${A}`]);
     expect(atStart.some((p) => p.endsWith(TINY) || p.endsWith(LATE) || p.endsWith(NONE))).to.equal(false);
