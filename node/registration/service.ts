@@ -91,9 +91,9 @@ export interface RegistrationServiceOptions {
   adoptionPeers?: number;
   /** Timeout of one `closed-registrations` request, ms. */
   closedSetTimeoutMs?: number;
-  /** Proofs of possession checked per batch (`PROOF_BATCH_DEFAULTS.size`; 1 checks each at once). */
+  /** Proofs of possession checked per batch (default 32, `PROOF_BATCH_DEFAULTS` in validator.ts; 1 checks each at once). */
   proofBatchSize?: number;
-  /** Longest wait for a batch of proofs to fill, ms (`PROOF_BATCH_DEFAULTS.delayMs`). */
+  /** Longest wait for a batch of proofs to fill, ms (default 50). */
   proofBatchDelayMs?: number;
   /** Defaults to `logger('mithril-mesh:registration')`; pass one to tell nodes apart. */
   log?: Logger;

@@ -60,7 +60,7 @@ export interface RegistrationValidatorOptions {
   proofBatchDelayMs?: number;
 }
 
-export const PROOF_BATCH_DEFAULTS = {
+const PROOF_BATCH_DEFAULTS = {
   /**
    * Measured with mcl on this project's 2-core machine: 7.2 ms per proof alone, 3.3 ms in
    * batches of 8 to 32, 2.5 ms in batches of 64 (each proof still pays its own point decoding and

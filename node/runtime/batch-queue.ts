@@ -27,10 +27,6 @@ export class BatchQueue<T, V> {
 
   constructor(private readonly options: BatchQueueOptions<T, V>) {}
 
-  get size(): number {
-    return this.pending.length;
-  }
-
   add(item: T): Promise<V> {
     return new Promise((resolve, reject) => {
       this.pending.push({ item, resolve, reject });

@@ -7,6 +7,7 @@
  * signature fails several checks (the reference verifies σ first).
  */
 import type { BlsBackend } from '../crypto/bls/backend.ts';
+import { checkByHalving } from '../crypto/bls/halving.ts';
 import { BlsError } from '../crypto/bls/backend.ts';
 import type { RandomSource } from '../crypto/random.ts';
 import { randomBatchScalars, systemRandom } from '../crypto/random.ts';
@@ -84,9 +85,8 @@ interface Pending {
 }
 
 /**
- * BLS part of the batch: one randomized same-message aggregate over the group; when it fails
- * (or a point does not decode), split in halves and recurse, so b bad signatures among n cost
- * about 2·b·log2(n) aggregate checks instead of n single verifications.
+ * BLS part of the batch: one randomized same-message aggregate over the group, halved on failure
+ * (`checkByHalving`).
  */
 function verifyGroup(
   backend: BlsBackend,
@@ -95,31 +95,24 @@ function verifyGroup(
   random: RandomSource,
   verdicts: (StmVerificationError | null)[],
 ): void {
-  if (group.length === 1) {
-    const { position, sig, vk } = group[0]!;
-    try {
-      blsCheck('single signature', () => backend.verify(msgPrime, vk, sig.sigma));
-    } catch (e) {
-      if (!(e instanceof StmVerificationError)) throw e;
-      verdicts[position] = e;
-    }
-    return;
-  }
-  let ok = false;
-  try {
-    ok = backend.verifyAggregateSameMessage(
-      msgPrime,
-      group.map((p) => p.vk),
-      group.map((p) => p.sig.sigma),
-      randomBatchScalars(random, group.length),
-    );
-  } catch (e) {
-    if (!(e instanceof BlsError)) throw e;
-  }
-  if (ok) return;
-  const half = Math.ceil(group.length / 2);
-  verifyGroup(backend, msgPrime, group.slice(0, half), random, verdicts);
-  verifyGroup(backend, msgPrime, group.slice(half), random, verdicts);
+  checkByHalving(
+    group,
+    (pending) =>
+      backend.verifyAggregateSameMessage(
+        msgPrime,
+        pending.map((p) => p.vk),
+        pending.map((p) => p.sig.sigma),
+        randomBatchScalars(random, pending.length),
+      ),
+    ({ position, sig, vk }) => {
+      try {
+        blsCheck('single signature', () => backend.verify(msgPrime, vk, sig.sigma));
+      } catch (e) {
+        if (!(e instanceof StmVerificationError)) throw e;
+        verdicts[position] = e;
+      }
+    },
+  );
 }
 
 /**

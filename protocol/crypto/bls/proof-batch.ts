@@ -1,11 +1,11 @@
 /**
  * Proofs of possession checked in batches (registrations arrive in bursts: every pool registers
- * at the start of an epoch). One randomized equation covers the batch; when it fails, or a point
- * does not decode, the batch is split in halves and each half checked again, down to single
- * proofs, so b bad proofs among n cost about 2·b·log2(n) batch checks instead of n single ones.
+ * at the start of an epoch): one randomized equation per batch, halved on failure
+ * (`checkByHalving`).
  */
 import { BlsError } from './backend.ts';
 import type { BlsBackend, ProofOfPossessionItem } from './backend.ts';
+import { checkByHalving } from './halving.ts';
 import { randomBatchScalars } from '../random.ts';
 import type { RandomSource } from '../random.ts';
 
@@ -22,9 +22,14 @@ export function verifyProofsOfPossession(
   random: RandomSource,
 ): ProofOfPossessionVerdict[] {
   const verdicts: ProofOfPossessionVerdict[] = items.map(() => 'valid');
-  const check = (positions: number[]): void => {
-    if (positions.length === 1) {
-      const position = positions[0]!;
+  checkByHalving(
+    items.map((_, i) => i),
+    (positions) =>
+      backend.verifyProofsOfPossession(
+        positions.map((i) => items[i]!),
+        randomBatchScalars(random, 2 * positions.length),
+      ),
+    (position) => {
       const { vk, pop } = items[position]!;
       try {
         verdicts[position] = backend.verifyProofOfPossession(vk, pop) ? 'valid' : 'invalid';
@@ -32,22 +37,7 @@ export function verifyProofsOfPossession(
         if (!(error instanceof BlsError)) throw error;
         verdicts[position] = error;
       }
-      return;
-    }
-    let ok = false;
-    try {
-      ok = backend.verifyProofsOfPossession(
-        positions.map((i) => items[i]!),
-        randomBatchScalars(random, 2 * positions.length),
-      );
-    } catch (error) {
-      if (!(error instanceof BlsError)) throw error;
-    }
-    if (ok) return;
-    const half = Math.ceil(positions.length / 2);
-    check(positions.slice(0, half));
-    check(positions.slice(half));
-  };
-  if (items.length > 0) check(items.map((_, i) => i));
+    },
+  );
   return verdicts;
 }
