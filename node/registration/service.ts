@@ -21,7 +21,7 @@ import type { BlsBackend } from '../../protocol/crypto/bls/index.ts';
 import { systemRandom } from '../../protocol/crypto/random.ts';
 import type { RandomSource } from '../../protocol/crypto/random.ts';
 import { bytesToHex, equalBytes } from '../../protocol/encoding/bytes.ts';
-import { ClosedKeyRegistration, RegistrationError } from '../../protocol/stm/index.ts';
+import { RegistrationError } from '../../protocol/stm/index.ts';
 import type { AggregateVerificationKey } from '../../protocol/stm/index.ts';
 import type { ChainObserver } from '../chain/observer.ts';
 import { GossipValidationError } from '../gossip/errors.ts';
@@ -30,7 +30,7 @@ import type { MeshTopic } from '../gossip/topics.ts';
 import type { MeshEvents } from '../events.ts';
 import type { RequestResponse } from '../p2p/request-response.ts';
 import type { Clock } from '../runtime/clock.ts';
-import type { ClosedRegistrationRecord, OwnKeyStore, RegistrationStore } from '../store/types.ts';
+import type { OwnKeyStore, RegistrationStore } from '../store/types.ts';
 import {
   MAX_CLOSED_SET_REGISTRATIONS,
   MAX_CLOSED_SET_RESPONSE_BYTES,
@@ -42,6 +42,7 @@ import {
   encodeClosedSetResponse,
 } from './closed-set.ts';
 import { RegistrationServiceError } from './errors.ts';
+import { buildSignerSet, closedRecord } from './signer-set.ts';
 import type { RegistrantIdentity } from './identity.ts';
 import type { RegistrationMessage } from './message.ts';
 import { REGISTRATION_MESSAGE_BYTES, decodeRegistration, encodeRegistration } from './message.ts';
@@ -166,38 +167,8 @@ function count(value: number, name: string): number {
   return value;
 }
 
-/**
- * The signer set of `entries`; undefined when their total stake is 0 (STM cannot close it).
- * Throws `RegistrationError` on a duplicate key or a total stake above u64.
- */
-function buildSignerSet(
-  epoch: number,
-  entries: readonly { partyId: string; vk: Uint8Array; stake: bigint }[],
-): SignerSet | undefined {
-  if (entries.reduce((sum, e) => sum + e.stake, 0n) === 0n) return undefined;
-  const registration = ClosedKeyRegistration.fromEntries(entries.map(({ vk, stake }) => ({ vk, stake })));
-  const partyByKey = new Map(entries.map((e) => [bytesToHex(e.vk), e.partyId]));
-  const partyIds = registration.entries.map((e) => partyByKey.get(bytesToHex(e.vk))!);
-  return { epoch, registration, partyIds };
-}
-
 /** Identifies a closed-set entry: the pool and its key. */
 const entryKey = (partyId: string, vk: Uint8Array): string => `${partyId}/${bytesToHex(vk)}`;
-
-/** The record of a closed set (entries in signer-index order; none when nothing closed). */
-function closedRecord(
-  epoch: number,
-  signerSet: SignerSet | undefined,
-  closedAtMs: number,
-): ClosedRegistrationRecord {
-  const entries =
-    signerSet?.registration.entries.map((e, i) => ({
-      partyId: signerSet.partyIds[i]!,
-      vk: e.vk,
-      stake: e.stake,
-    })) ?? [];
-  return { epoch, entries, closedAtMs };
-}
 
 export class RegistrationService implements RegistrationView {
   /** The handler to give the gossip layer for the registration topic. */

@@ -9,12 +9,17 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ProtocolError } from '../../protocol/errors.ts';
 import type { MeshEventName } from '../../node/events.ts';
+import type { PreloadEpoch, PreloadedRegistration } from './preload.ts';
 import type { SimEventListener, SimNode, SimNodeSpec, SimNodeStats } from './sim-node.ts';
 
-/** What a process makes while loading (its command-line argument, as JSON): its signers' keys. */
+/**
+ * What a process makes while loading (its command-line argument, as JSON): its signers' keys, and
+ * their registrations for `preload` (preloaded signer sets).
+ */
 export interface ChildPreparation {
   seed: number;
   signers: readonly number[];
+  preload: readonly PreloadEpoch[];
 }
 
 export type ChildRequest =
@@ -23,7 +28,7 @@ export type ChildRequest =
   | { type: 'stop' };
 
 export type ChildReply =
-  | { type: 'ready' }
+  | { type: 'ready'; registrations: PreloadedRegistration[] }
   | { type: 'started'; peerId: string; address: string | null }
   | { type: 'event'; name: MeshEventName | 'sim:quorum'; payload: unknown; atMs: number }
   | { type: 'stats'; id: number; stats: SimNodeStats }
@@ -45,8 +50,8 @@ const POLYFILL = import.meta.resolve('../../node/runtime/polyfill.ts');
 
 /** A forked node process: its modules load while others start; then `start` builds and starts its node. */
 export interface NodeProcess {
-  /** Resolves once the process has loaded its modules and made its signers' keys. */
-  readonly ready: Promise<void>;
+  /** Resolves once the process has loaded its modules and made its signers' keys: their preloaded registrations. */
+  readonly ready: Promise<PreloadedRegistration[]>;
   start(spec: SimNodeSpec, onEvent: SimEventListener, onError: (error: unknown) => void): Promise<SimNode>;
   /** Ends a process that was never started (a run that failed first). */
   kill(): void;
@@ -72,7 +77,7 @@ export function forkNodeProcess(index: number, preparation: ChildPreparation): N
   let stopping = false;
   let onEvent: SimEventListener = () => undefined;
   let onError: (error: unknown) => void = () => undefined;
-  let onReady: (() => void) | undefined;
+  let onReady: ((registrations: PreloadedRegistration[]) => void) | undefined;
   let onStarted: ((reply: { peerId: string; address: string | null }) => void) | undefined;
   /** Set while waiting for `ready` or `started`: a failure then rejects that wait. */
   let onStartFailed: ((error: Error) => void) | undefined;
@@ -89,7 +94,7 @@ export function forkNodeProcess(index: number, preparation: ChildPreparation): N
         onEvent(reply.name, reply.payload, reply.atMs);
         return;
       case 'ready':
-        onReady?.();
+        onReady?.(reply.registrations);
         return;
       case 'started':
         onStarted?.(reply);
@@ -108,7 +113,7 @@ export function forkNodeProcess(index: number, preparation: ChildPreparation): N
   child.once('exit', (code, signal) => {
     if (!stopping) fail(`exited unexpectedly (code ${code}, signal ${signal})`);
   });
-  const ready = new Promise<void>((resolve, reject) => {
+  const ready = new Promise<PreloadedRegistration[]>((resolve, reject) => {
     onReady = resolve;
     onStartFailed = reject;
   }).finally(() => {

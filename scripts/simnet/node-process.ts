@@ -1,11 +1,13 @@
 /**
  * A simulated node alone in its own process (`processes: separate`), driven over the IPC channel
- * by `child-node.ts`: it makes its signers' keys while loading, builds the node of the `start`
+ * by `child-node.ts`: it makes its signers' keys (and preloaded registrations, whose BLS keys stay
+ * here) while loading, builds the node of the `start`
  * message's spec, forwards its events, answers `stats` with its own CPU time and peak RSS added,
  * and exits after `stop`.
  */
 import { loadBlsBackend } from '../../protocol/crypto/bls/index.ts';
 import type { ChildPreparation, ChildRequest, ChildReply } from './child-node.ts';
+import { makeRegistrations } from './preload.ts';
 import { RunningNode, simulatedIdentities } from './sim-node.ts';
 
 /** Peak memory is sampled once a second. */
@@ -33,6 +35,7 @@ async function handle(request: ChildRequest): Promise<void> {
       running = await RunningNode.start(
         request.spec,
         identities,
+        prepared.keys,
         bls,
         (name, payload, atMs) => send({ type: 'event', name, payload, atMs }),
         (error) => send({ type: 'failed', message: String(error) }),
@@ -77,7 +80,14 @@ process.on('message', (request: ChildRequest) => {
 const bls = await loadBlsBackend('mcl');
 const preparation = JSON.parse(process.argv[2] ?? 'null') as ChildPreparation;
 const identities = simulatedIdentities(preparation.seed, preparation.signers);
-send({ type: 'ready' });
+const prepared = await makeRegistrations(
+  preparation.seed,
+  preparation.signers,
+  identities,
+  bls,
+  preparation.preload,
+);
+send({ type: 'ready', registrations: prepared.registrations });
 // The parent went away (its run ended or crashed): nothing is left to report to.
 process.on('disconnect', () => {
   clearInterval(rssTimer);

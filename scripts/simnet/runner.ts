@@ -48,6 +48,13 @@ import type { NodeProcess } from './child-node.ts';
 import { isConditioned } from './link.ts';
 import { Recorder, validationCounts } from './measure.ts';
 import { netemUnavailableReason } from './netem.ts';
+import { closedRecords, makeRegistrations } from './preload.ts';
+import type {
+  OwnRegistrationKey,
+  PreloadEpoch,
+  PreloadedRegistration,
+  SignerSetsPreload,
+} from './preload.ts';
 import { derivedSeed, seededRandom } from './random.ts';
 import type { RunMeasurements, Variant } from './report/index.ts';
 import type { AdversaryKind, Scenario } from './scenario.ts';
@@ -82,6 +89,9 @@ const SLOT_LENGTH_MS = 100;
  * key outlast any run. Shorter periods made loaded nodes REJECT genuine registrations.
  */
 const kesPeriodSlots = (epochMs: number): number => Math.max(1, Math.round(epochMs / SLOT_LENGTH_MS));
+/** The KES period at the start of `epoch` (slots count from genesis). */
+const kesPeriodAtEpoch = (epoch: number, epochMs: number): number =>
+  Math.floor((epoch * Math.round(epochMs / SLOT_LENGTH_MS)) / kesPeriodSlots(epochMs));
 /** Epochs after genesis before giving up: the certified epochs, the registration and genesis epochs, one spare. */
 const TIMEOUT_SPARE_EPOCHS = 3;
 /** Agreement must hold for a fifth of an epoch (two certificate anti-entropy rounds) before stopping, as the devnet. */
@@ -105,6 +115,10 @@ export const BYTES_NOTE =
 export const LINK_NOTE =
   'latency and loss are applied by the transport wrapper to what each node sends (scripts/simnet/link.ts): ' +
   'one-way delay median ± jitter per chunk, a lost chunk arrives one retransmission timeout later, in order';
+export const PRELOAD_NOTE =
+  'registration preloaded: the signer sets of the genesis and first certified epochs were made before the run ' +
+  "and written into every node's store (scripts/simnet/preload.ts); the run starts at the end of the genesis " +
+  'epoch, so the first certified epoch opens once every node has started';
 export const STAR_NOTE =
   'star baseline: node 0 is the only aggregator (no storm-control delay); the other nodes publish their ' +
   'signatures to it only (p2p.relaySignatures false); registrations and certificates gossip as in the mesh';
@@ -245,6 +259,7 @@ export async function runSimulation(
   const say = options.progress ?? (() => undefined);
   const separate = scenario.processes === 'separate';
   const star = variant === 'star';
+  const preloaded = scenario.registration === 'preloaded';
   const runStartMs = Date.now();
   const cpuStart = process.cpuUsage();
   const random = seededRandom(scenario.seed);
@@ -255,6 +270,7 @@ export async function runSimulation(
     `[${((Date.now() - runStartMs) / MS_PER_SECOND).toFixed(1).padStart(6)}s] ${variant}`;
   const notes = [separate ? CHILD_PROCESS_NOTE : PROCESS_SHARE_NOTE, BYTES_NOTE];
   if (isConditioned(scenario.network)) notes.push(LINK_NOTE);
+  if (preloaded) notes.push(PRELOAD_NOTE);
   if (star) notes.push(STAR_NOTE);
   if (separate) {
     const why = netemUnavailableReason();
@@ -313,24 +329,71 @@ export async function runSimulation(
     // Signer keys (~0.1 s of CPU each) are made before the clock starts: made while the first
     // nodes already run, they delayed the last starts past the registration close. Node processes
     // make theirs in parallel while loading their modules.
-    const preparation = (i: number): ChildPreparation => ({
+    // Preloaded: the set recorded at the genesis epoch and the next one, each made at the start of
+    // the epoch before it, as nodes would make them.
+    const preloadEpochs: PreloadEpoch[] = preloaded
+      ? [GENESIS_EPOCH, firstEpoch].map((epoch) => ({
+          epoch,
+          kesPeriod: kesPeriodAtEpoch(epoch - 1, epochMs),
+        }))
+      : [];
+    /** `first`: the node's first start (a restarted node's store holds its preloaded sets). */
+    const preparation = (i: number, first: boolean): ChildPreparation => ({
       seed: scenario.seed,
       signers: scenario.nodeSigners[i]!,
+      preload: first ? preloadEpochs : [],
     });
     const identitiesOf = (i: number): SignerIdentity[] =>
       simulatedIdentities(scenario.seed, scenario.nodeSigners[i]!);
     const prepared = new Map<number, SignerIdentity[]>();
+    /** Preloaded: each node's own BLS keys (in this process only; a node process keeps its own). */
+    const ownKeys = new Map<number, OwnRegistrationKey[]>();
+    const registrations: PreloadedRegistration[] = [];
     if (separate) {
-      for (const i of initial) forked.set(i, forkNodeProcess(i, preparation(i)));
-      await Promise.all([...forked.values()].map((p) => p.ready));
+      for (const i of initial) forked.set(i, forkNodeProcess(i, preparation(i, true)));
+      for (const made of await Promise.all([...forked.values()].map((p) => p.ready))) {
+        registrations.push(...made);
+      }
       say(`${stamp()} ${initial.length} node processes loaded`);
     } else {
-      for (const i of initial) prepared.set(i, identitiesOf(i));
+      for (const i of initial) {
+        const identities = identitiesOf(i);
+        prepared.set(i, identities);
+        const made = await makeRegistrations(
+          scenario.seed,
+          scenario.nodeSigners[i]!,
+          identities,
+          bls!,
+          preloadEpochs,
+        );
+        registrations.push(...made.registrations);
+        ownKeys.set(i, made.keys);
+      }
     }
+    const preload: SignerSetsPreload | undefined = preloaded
+      ? {
+          registrations,
+          closed: closedRecords(
+            registrations,
+            new Map(partyIds.map((id, j) => [id, stakes[j]!])),
+            preloadEpochs.map((e) => e.epoch),
+            Date.now(),
+          ),
+        }
+      : undefined;
+    if (preload !== undefined) {
+      say(
+        `${stamp()} signer sets preloaded: ` +
+          preload.closed.map((r) => `epoch ${r.epoch} ${r.entries.length} signers`).join(', '),
+      );
+    }
+    // Preloaded, the run starts at the end of the genesis epoch: the first certified one opens
+    // once every node has started.
     const genesisTimeMs =
       Date.now() +
       STARTUP_BASE_MS +
-      (separate ? STARTUP_PER_PROCESS_MS : STARTUP_PER_NODE_MS) * initial.length;
+      (separate ? STARTUP_PER_PROCESS_MS : STARTUP_PER_NODE_MS) * initial.length -
+      (preloaded ? firstEpoch * epochMs : 0);
     const epochStartMs = (epoch: number): number => genesisTimeMs + epoch * epochMs;
 
     const recorder = new Recorder({
@@ -440,6 +503,7 @@ export async function runSimulation(
         link: scenario.network,
         ...(kind === undefined ? {} : { adversary: kind }),
         ...(star && i === HUB ? { aggregatorWindowMs: 0 } : {}),
+        ...(preload !== undefined && incarnations[i] === 0 ? { preload } : {}),
       };
     };
     const start = async (i: number): Promise<void> => {
@@ -455,7 +519,7 @@ export async function runSimulation(
       const s = spec(i);
       let node: SimNode;
       if (separate) {
-        const child = forked.get(i) ?? forkNodeProcess(i, preparation(i));
+        const child = forked.get(i) ?? forkNodeProcess(i, preparation(i, incarnations[i] === 0));
         forked.delete(i);
         try {
           node = await child.start(s, listener, onError);
@@ -467,7 +531,7 @@ export async function runSimulation(
         // A node that joins later, or again, makes its keys when it starts.
         const identities = prepared.get(i) ?? identitiesOf(i);
         prepared.delete(i);
-        node = await startInProcess(s, identities, bls!, listener, onError);
+        node = await startInProcess(s, identities, ownKeys.get(i) ?? [], bls!, listener, onError);
       }
       running.set(i, node);
       incarnations[i]!++;
@@ -499,8 +563,11 @@ export async function runSimulation(
     const failedStart = starts.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failedStart !== undefined) throw failedStart.reason;
     say(
-      `${stamp()} ${initial.length} nodes started${separate ? ' (one process each)' : ''}; genesis in ` +
-        `${Math.max(0, genesisTimeMs - Date.now())} ms, certifying epochs ${firstEpoch}–${lastEpoch} ` +
+      `${stamp()} ${initial.length} nodes started${separate ? ' (one process each)' : ''}; ` +
+        (preloaded
+          ? `epoch ${firstEpoch} opens in ${Math.max(0, epochStartMs(firstEpoch) - Date.now())} ms`
+          : `genesis in ${Math.max(0, genesisTimeMs - Date.now())} ms`) +
+        `, certifying epochs ${firstEpoch}–${lastEpoch} ` +
         `(epochs of ${scenario.epochSeconds} s)`,
     );
     for (const event of scenario.churn) {

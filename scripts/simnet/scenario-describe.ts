@@ -91,6 +91,12 @@ export function describeScenario(s: Scenario): string {
     ['stakes', stakes(s.stakes)],
     ['protocol', `k=${s.protocol.k} m=${s.protocol.m} phi_f=${s.protocol.phiF}`],
     ['epochs', `${s.epochs} certified, ${s.epochSeconds} s each`],
+    [
+      'registration',
+      s.registration === 'gossip'
+        ? 'by gossip during the run'
+        : 'genesis and first certified epoch preloaded into every store, later epochs by gossip',
+    ],
     ['signed entity types', s.entityTypes.join(', ')],
     ['topology', topology(s.topology)],
     [

@@ -76,6 +76,14 @@ export const ADVERSARY_SELECTIONS = ['lowest-stake', 'highest-stake', 'random'] 
 export type AdversarySelection = (typeof ADVERSARY_SELECTIONS)[number];
 export const PROCESS_MODES = ['single', 'separate'] as const;
 export type ProcessMode = (typeof PROCESS_MODES)[number];
+/**
+ * `gossip`: signers register during the run, as a network does (every node checks every
+ * registration). `preloaded`: the signer sets of the genesis and first certified epochs are made
+ * before the run and written into every node's store (scripts/simnet/preload.ts), so that a run
+ * measures certification alone; later epochs register by gossip.
+ */
+export const REGISTRATION_MODES = ['gossip', 'preloaded'] as const;
+export type RegistrationMode = (typeof REGISTRATION_MODES)[number];
 /** `star`: also run the same scenario through one central aggregator, as the reference Mithril does. */
 export const BASELINES = ['none', 'star'] as const;
 export type Baseline = (typeof BASELINES)[number];
@@ -104,6 +112,7 @@ export interface Scenario {
   readonly adversaries: AdversaryCounts;
   readonly adversarySelection: AdversarySelection;
   readonly processes: ProcessMode;
+  readonly registration: RegistrationMode;
   readonly baseline: Baseline;
 }
 
@@ -178,6 +187,7 @@ const TOP_LEVEL_KEYS = [
   'adversaries',
   'adversarySelection',
   'processes',
+  'registration',
   'baseline',
 ] as const;
 
@@ -675,7 +685,21 @@ function validateScenario(raw: unknown, source: string): Scenario {
     report,
     () => 'single' as const,
   );
+  const registration = field(
+    input,
+    'registration',
+    'registration',
+    oneOf(REGISTRATION_MODES),
+    report,
+    () => 'gossip' as const,
+  );
   const baseline = field(input, 'baseline', 'baseline', oneOf(BASELINES), report, () => 'none' as const);
+  if (registration === 'preloaded' && churn !== INVALID && churn.lateJoiners.length > 0) {
+    report(
+      'registration',
+      `preloaded signer sets are made before the run: late joiners (${churn.lateJoiners.join(', ')}) would miss them`,
+    );
+  }
 
   if (problems.length > 0) throw new ScenarioError('INVALID_SCENARIO', source, problems);
   // No problem was reported, so no value is INVALID (each parser reports before returning it).
@@ -699,6 +723,7 @@ function validateScenario(raw: unknown, source: string): Scenario {
     adversaries,
     adversarySelection,
     processes,
+    registration,
     baseline,
   };
   return deepFreeze(resolved as Scenario);
