@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ProtocolError } from '../../protocol/errors.ts';
 import type { MeshEventName } from '../../node/events.ts';
-import type { PreloadEpoch, PreloadedRegistration } from './preload.ts';
+import type { PreloadEpoch, PreloadedRegistration, SignerSetsPreload } from './preload.ts';
 import type { SimEventListener, SimNode, SimNodeSpec, SimNodeStats } from './sim-node.ts';
 
 /**
@@ -23,12 +23,14 @@ export interface ChildPreparation {
 }
 
 export type ChildRequest =
+  | { type: 'preload'; dataDir: string; network: string; preload: SignerSetsPreload }
   | { type: 'start'; spec: SimNodeSpec }
   | { type: 'stats'; id: number; peers: readonly string[] }
   | { type: 'stop' };
 
 export type ChildReply =
   | { type: 'ready'; registrations: PreloadedRegistration[] }
+  | { type: 'preloaded' }
   | { type: 'started'; peerId: string; address: string | null }
   | { type: 'event'; name: MeshEventName | 'sim:quorum'; payload: unknown; atMs: number }
   | { type: 'stats'; id: number; stats: SimNodeStats }
@@ -52,6 +54,8 @@ const POLYFILL = import.meta.resolve('../../node/runtime/polyfill.ts');
 export interface NodeProcess {
   /** Resolves once the process has loaded its modules and made its signers' keys: their preloaded registrations. */
   readonly ready: Promise<PreloadedRegistration[]>;
+  /** Writes the preloaded signer sets (with its own signers' keys) into the store of `dataDir`. */
+  preload(dataDir: string, network: string, preload: SignerSetsPreload): Promise<void>;
   start(spec: SimNodeSpec, onEvent: SimEventListener, onError: (error: unknown) => void): Promise<SimNode>;
   /** Ends a process that was never started (a run that failed first). */
   kill(): void;
@@ -78,8 +82,9 @@ export function forkNodeProcess(index: number, preparation: ChildPreparation): N
   let onEvent: SimEventListener = () => undefined;
   let onError: (error: unknown) => void = () => undefined;
   let onReady: ((registrations: PreloadedRegistration[]) => void) | undefined;
+  let onPreloaded: (() => void) | undefined;
   let onStarted: ((reply: { peerId: string; address: string | null }) => void) | undefined;
-  /** Set while waiting for `ready` or `started`: a failure then rejects that wait. */
+  /** Set while waiting for `ready`, `preloaded` or `started`: a failure then rejects that wait. */
   let onStartFailed: ((error: Error) => void) | undefined;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
@@ -95,6 +100,9 @@ export function forkNodeProcess(index: number, preparation: ChildPreparation): N
         return;
       case 'ready':
         onReady?.(reply.registrations);
+        return;
+      case 'preloaded':
+        onPreloaded?.();
         return;
       case 'started':
         onStarted?.(reply);
@@ -137,6 +145,17 @@ export function forkNodeProcess(index: number, preparation: ChildPreparation): N
     kill: () => {
       stopping = true;
       child.kill('SIGKILL');
+    },
+    async preload(dataDir, network, preload) {
+      await ready;
+      await new Promise<void>((resolve, reject) => {
+        onPreloaded = resolve;
+        onStartFailed = reject;
+        child.send({ type: 'preload', dataDir, network, preload } satisfies ChildRequest);
+      }).finally(() => {
+        onPreloaded = undefined;
+        onStartFailed = undefined;
+      });
     },
     async start(spec, eventListener, errorListener) {
       await ready;

@@ -1,13 +1,13 @@
 /**
  * A simulated node alone in its own process (`processes: separate`), driven over the IPC channel
  * by `child-node.ts`: it makes its signers' keys (and preloaded registrations, whose BLS keys stay
- * here) while loading, builds the node of the `start`
- * message's spec, forwards its events, answers `stats` with its own CPU time and peak RSS added,
- * and exits after `stop`.
+ * here) while loading, writes the preloaded signer sets into its store on `preload`, builds the
+ * node of the `start` message's spec, forwards its events, answers `stats` with its own CPU time
+ * and peak RSS added, and exits after `stop`.
  */
 import { loadBlsBackend } from '../../protocol/crypto/bls/index.ts';
 import type { ChildPreparation, ChildRequest, ChildReply } from './child-node.ts';
-import { makeRegistrations } from './preload.ts';
+import { makeRegistrations, writePreload } from './preload.ts';
 import { RunningNode, simulatedIdentities } from './sim-node.ts';
 
 /** Peak memory is sampled once a second. */
@@ -35,7 +35,6 @@ async function handle(request: ChildRequest): Promise<void> {
       running = await RunningNode.start(
         request.spec,
         identities,
-        prepared.keys,
         bls,
         (name, payload, atMs) => send({ type: 'event', name, payload, atMs }),
         (error) => send({ type: 'failed', message: String(error) }),
@@ -43,6 +42,10 @@ async function handle(request: ChildRequest): Promise<void> {
       send({ type: 'started', peerId: running.peerId, address: running.address ?? null });
       return;
     }
+    case 'preload':
+      await writePreload(request.dataDir, request.network, request.preload, prepared.keys);
+      send({ type: 'preloaded' });
+      return;
     case 'stats': {
       if (running === undefined) throw new Error('stats before start');
       peakRss = Math.max(peakRss, process.memoryUsage().rss);

@@ -48,7 +48,7 @@ import type { NodeProcess } from './child-node.ts';
 import { isConditioned } from './link.ts';
 import { Recorder, validationCounts } from './measure.ts';
 import { netemUnavailableReason } from './netem.ts';
-import { closedRecords, makeRegistrations } from './preload.ts';
+import { closedRecords, makeRegistrations, writePreload } from './preload.ts';
 import type {
   OwnRegistrationKey,
   PreloadEpoch,
@@ -337,6 +337,7 @@ export async function runSimulation(
           kesPeriod: kesPeriodAtEpoch(epoch - 1, epochMs),
         }))
       : [];
+    const dataDirOf = (i: number): string => join(root, `node-${i}`);
     /** `first`: the node's first start (a restarted node's store holds its preloaded sets). */
     const preparation = (i: number, first: boolean): ChildPreparation => ({
       seed: scenario.seed,
@@ -382,6 +383,14 @@ export async function runSimulation(
         }
       : undefined;
     if (preload !== undefined) {
+      // Written before the clock starts: setting up stores is the harness's time, not the nodes'.
+      await Promise.all(
+        initial.map((i) =>
+          separate
+            ? forked.get(i)!.preload(dataDirOf(i), SIMNET_NETWORK, preload)
+            : writePreload(dataDirOf(i), SIMNET_NETWORK, preload, ownKeys.get(i)!),
+        ),
+      );
       say(
         `${stamp()} signer sets preloaded: ` +
           preload.closed.map((r) => `epoch ${r.epoch} ${r.entries.length} signers`).join(', '),
@@ -467,7 +476,7 @@ export async function runSimulation(
       const previous = addresses[i];
       const config: NodeConfigInput = {
         network: SIMNET_NETWORK,
-        dataDir: join(root, `node-${i}`),
+        dataDir: dataDirOf(i),
         listen: [`/ip4/127.0.0.1/tcp/${previous === undefined ? 0 : portOf(previous)}`],
         bootstrap,
         aggregator: star ? i === HUB : scenario.aggregators.includes(i),
@@ -503,7 +512,6 @@ export async function runSimulation(
         link: scenario.network,
         ...(kind === undefined ? {} : { adversary: kind }),
         ...(star && i === HUB ? { aggregatorWindowMs: 0 } : {}),
-        ...(preload !== undefined && incarnations[i] === 0 ? { preload } : {}),
       };
     };
     const start = async (i: number): Promise<void> => {
@@ -531,7 +539,7 @@ export async function runSimulation(
         // A node that joins later, or again, makes its keys when it starts.
         const identities = prepared.get(i) ?? identitiesOf(i);
         prepared.delete(i);
-        node = await startInProcess(s, identities, ownKeys.get(i) ?? [], bls!, listener, onError);
+        node = await startInProcess(s, identities, bls!, listener, onError);
       }
       running.set(i, node);
       incarnations[i]!++;

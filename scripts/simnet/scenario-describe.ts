@@ -95,7 +95,7 @@ export function describeScenario(s: Scenario): string {
       'registration',
       s.registration === 'gossip'
         ? 'by gossip during the run'
-        : 'genesis and first certified epoch preloaded into every store, later epochs by gossip',
+        : 'sets of the genesis and first certified epoch preloaded, later ones by gossip',
     ],
     ['signed entity types', s.entityTypes.join(', ')],
     ['topology', topology(s.topology)],

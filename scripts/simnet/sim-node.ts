@@ -22,8 +22,6 @@ import { startAdversary } from './adversary.ts';
 import { beaconLabel } from './measure.ts';
 import { ByteCounters, conditionedTcp } from './link.ts';
 import { derivedRandom, derivedSeed } from './random.ts';
-import { writePreload } from './preload.ts';
-import type { OwnRegistrationKey, SignerSetsPreload } from './preload.ts';
 import type { LinkConditions } from './link.ts';
 import type { AdversaryKind } from './scenario.ts';
 
@@ -42,8 +40,6 @@ export interface SimNodeSpec {
   adversary?: AdversaryKind;
   /** The aggregator's storm-control window; undefined: the node's default. */
   aggregatorWindowMs?: number;
-  /** Signer sets written into its store before it starts (`registration: preloaded`, first start only). */
-  preload?: SignerSetsPreload;
 }
 
 /** Measures read from a running node. */
@@ -90,19 +86,17 @@ export class RunningNode {
   }
 
   /**
-   * Builds and starts the node of `spec`; `ownKeys`: its signers' keys of `spec.preload`.
-   * `onError`: the adversarial behaviour failed (the run cannot measure what it was asked to).
+   * Builds and starts the node of `spec`. `onError`: the adversarial behaviour failed (the run
+   * cannot measure what it was asked to).
    */
   static async start(
     spec: SimNodeSpec,
     identities: SignerIdentity[],
-    ownKeys: readonly OwnRegistrationKey[],
     bls: BlsBackend,
     onEvent: SimEventListener,
     onError: (error: unknown) => void,
   ): Promise<RunningNode> {
     const config = validateNodeConfig(spec.config);
-    if (spec.preload !== undefined) await writePreload(config.dataDir, config.network, spec.preload, ownKeys);
     const bytes = new ByteCounters();
     const node = await MeshNode.create({
       config,
@@ -201,12 +195,11 @@ export function simulatedIdentities(seed: number, signers: readonly number[]): S
 export async function startInProcess(
   spec: SimNodeSpec,
   identities: SignerIdentity[],
-  ownKeys: readonly OwnRegistrationKey[],
   bls: BlsBackend,
   onEvent: SimEventListener,
   onError: (error: unknown) => void,
 ): Promise<SimNode> {
-  const running = await RunningNode.start(spec, identities, ownKeys, bls, onEvent, onError);
+  const running = await RunningNode.start(spec, identities, bls, onEvent, onError);
   return {
     index: spec.index,
     peerId: running.peerId,

@@ -80,6 +80,7 @@ describe('scripts/simnet/scenario', () => {
         max: 80_000_000_000_000n,
       });
       expect(s.nodeSigners.every((hosted) => hosted.length === 100)).to.equal(true);
+      expect(s.registration).to.equal('preloaded');
     });
 
     it('describes each on one screen', async () => {
@@ -122,6 +123,7 @@ describe('scripts/simnet/scenario', () => {
         adversaries: { invalidSignatures: 0, equivocation: 0, garbage: 0, silent: 0 },
         adversarySelection: 'random',
         processes: 'single',
+        registration: 'gossip',
         baseline: 'none',
       });
       expect(Object.isFrozen(s)).to.equal(true);
@@ -266,6 +268,7 @@ describe('scripts/simnet/scenario', () => {
         adversaries: { silent: 2 },
         adversarySelection: 'richest',
         processes: 'many',
+        registration: 'later',
         baseline: 'mesh',
       });
       const byPath = Object.fromEntries(problems.map((p) => [p.path, p.message]));
@@ -294,9 +297,10 @@ describe('scripts/simnet/scenario', () => {
         'adversaries.silent': 'must be a fraction in [0, 1], got 2',
         adversarySelection: 'unknown value; one of lowest-stake, highest-stake, random',
         processes: 'unknown value; one of single, separate',
+        registration: 'unknown value; one of gossip, preloaded',
         baseline: 'unknown value; one of none, star',
       });
-      expect(problems).to.have.length(24);
+      expect(problems).to.have.length(25);
     });
 
     it('checks values against nodes and signers', () => {
@@ -392,6 +396,22 @@ describe('scripts/simnet/scenario', () => {
       expect(s.churn[0]).to.deep.equal({ atEpoch: 0.5, leave: [1, 2], join: [] });
       expect(s.churn[3]).to.deep.equal({ atEpoch: 2.5, leave: [1], join: [2] });
       expect(s.lateJoiners).to.deep.equal([3]);
+    });
+
+    it('rejects late joiners with preloaded signer sets (made before the run, they would miss them)', () => {
+      const churn = [
+        { atEpoch: 0.5, leave: [1] },
+        { atEpoch: 1, join: [1, 3] },
+      ];
+      expect(problemAt(with_({ churn, registration: 'preloaded' }), 'registration')).to.equal(
+        'preloaded signer sets are made before the run: late joiners (3) would miss them',
+      );
+      // A node leaving and coming back keeps its store: allowed.
+      const rejoin = [
+        { atEpoch: 0.5, leave: [1] },
+        { atEpoch: 1, join: [1] },
+      ];
+      expect(parse(with_({ churn: rejoin, registration: 'preloaded' })).registration).to.equal('preloaded');
     });
 
     it('rejects a node that leaves twice without joining', () => {
