@@ -7,6 +7,12 @@
  *   peer;
  * - disconnects and bans peers whose gossipsub score fell below `disconnectBelowScore` (REJECTed
  *   messages drive it down, see gossipsub-options.ts);
+ * - disconnects gossip peers that have had no outbound gossipsub stream for `streamRepairMs`:
+ *   gossipsub opens that stream once per connection, one peer at a time, and never retries one
+ *   that failed (`createOutboundStream`, "TODO make this behavior more robust"), so the peer stays
+ *   connected but never hears our subscriptions or messages. At mainnet scale (bench:network
+ *   mainnet-scale) 10 of 30 nodes ended connected to 25-29 peers and deaf to all gossip. A new
+ *   connection (ours, the peer's, or a peer found instead) gets a new stream;
  * - remembers identified peers with a non-negative score in the `PeerStore`, and dials them again
  *   after a restart;
  * - emits 'peers:changed' when the number of connected peers changes.
@@ -37,7 +43,12 @@ export type PeerManagerHost = Pick<
   | 'addEventListener'
   | 'removeEventListener'
   | 'logger'
-> & { services: { dht: Pick<KadDHT, 'getClosestPeers'>; pubsub: Pick<GossipSub, 'getScore'> } };
+> & {
+  services: {
+    dht: Pick<KadDHT, 'getClosestPeers'>;
+    pubsub: Pick<GossipSub, 'getScore' | 'peers' | 'streamsOutbound'>;
+  };
+};
 
 export interface PeerManagerInit {
   targetPeers: number;
@@ -58,6 +69,8 @@ export interface PeerManagerInit {
   redialBackoffMs?: number;
   /** Remembered peers not seen for this long are forgotten at start. */
   forgetAfterMs?: number;
+  /** A gossip peer without an outbound gossipsub stream this long is disconnected. */
+  streamRepairMs?: number;
 }
 
 /** Gossipsub refreshes scores once a heartbeat (1 s): checking more often sees nothing new. */
@@ -72,6 +85,11 @@ const DEFAULT_WALK_TIMEOUT_MS = 10_000;
 const DEFAULT_REDIAL_BACKOFF_MS = 30_000;
 /** A relay gone for a week has most likely moved or retired. */
 const DEFAULT_FORGET_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
+/**
+ * Three of libp2p's 10-s protocol negotiation timeouts (`PROTOCOL_NEGOTIATION_TIMEOUT`): gossipsub
+ * opens outbound streams one at a time, so a healthy one may wait behind a couple that time out.
+ */
+const DEFAULT_STREAM_REPAIR_MS = 30_000;
 /** Random walk keys: 32 bytes, the size of the SHA-256 DHT key space. */
 const WALK_KEY_BYTES = 32;
 
@@ -89,6 +107,7 @@ export class PeerManager implements Startable {
   private readonly dialTimeoutMs: number;
   private readonly redialBackoffMs: number;
   private readonly forgetAfterMs: number;
+  private readonly streamRepairMs: number;
 
   private running = false;
   /** Bumped at each start: a tick of an earlier run never schedules the next one. */
@@ -102,6 +121,8 @@ export class PeerManager implements Startable {
   private walkIntervalMs: number;
   private nextWalkAt = 0;
   private lastConnected = -1;
+  /** Gossip peer → when it was first seen without an outbound stream. */
+  private readonly streamlessSince = new Map<string, number>();
 
   constructor(host: PeerManagerHost, init: PeerManagerInit) {
     this.host = host;
@@ -118,6 +139,7 @@ export class PeerManager implements Startable {
     this.dialTimeoutMs = init.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS;
     this.redialBackoffMs = init.redialBackoffMs ?? DEFAULT_REDIAL_BACKOFF_MS;
     this.forgetAfterMs = init.forgetAfterMs ?? DEFAULT_FORGET_AFTER_MS;
+    this.streamRepairMs = init.streamRepairMs ?? DEFAULT_STREAM_REPAIR_MS;
     this.walkIntervalMs = this.walkMinIntervalMs;
   }
 
@@ -166,6 +188,7 @@ export class PeerManager implements Startable {
   private async tick(): Promise<void> {
     try {
       await this.disconnectBadPeers();
+      await this.disconnectStreamlessPeers();
       if (this.connected() >= this.init.targetPeers) return;
       await this.dialKnownPeers();
       if (!this.walking && this.init.clock.now() >= this.nextWalkAt) void this.walk();
@@ -185,6 +208,28 @@ export class PeerManager implements Startable {
         this.host.hangUp(peer).catch((err: unknown) => this.log.error('hang up %p: %e', peer, err)),
         this.init.store.remove(id).catch((err: unknown) => this.log.error('forget %p: %e', peer, err)),
       ]);
+    }
+  }
+
+  private async disconnectStreamlessPeers(): Promise<void> {
+    const { peers, streamsOutbound } = this.host.services.pubsub;
+    const now = this.init.clock.now();
+    for (const id of this.streamlessSince.keys()) {
+      if (!peers.has(id) || streamsOutbound.has(id)) this.streamlessSince.delete(id);
+    }
+    for (const id of peers.keys()) {
+      if (streamsOutbound.has(id)) continue;
+      const since = this.streamlessSince.get(id);
+      if (since === undefined) {
+        this.streamlessSince.set(id, now);
+        continue;
+      }
+      if (now - since < this.streamRepairMs) continue;
+      this.streamlessSince.delete(id);
+      this.log('disconnecting %s: no outbound gossip stream for %d ms', id, now - since);
+      await this.host
+        .hangUp(peerIdFromString(id))
+        .catch((err: unknown) => this.log.error('hang up %s: %e', id, err));
     }
   }
 

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { PeerManager } from '../../../node/discovery/peer-manager.ts';
 import { systemClock } from '../../../node/runtime/clock.ts';
-import { MemoryPeerStore, startNode, stopAll } from '../p2p/helpers.ts';
+import { MemoryPeerStore, startNode, stopAll, until } from '../p2p/helpers.ts';
 import type { TestNode } from '../p2p/helpers.ts';
 
 const NODES = 10;
@@ -95,5 +95,49 @@ describe('discovery/peer-manager remembered peers', function () {
     await reconnected;
     expect(restarted.host.getPeers().map(String)).to.deep.equal([b.id]);
     expect([...store.records.keys()]).to.deep.equal([b.id]);
+  });
+});
+
+describe('discovery/peer-manager gossip stream repair', function () {
+  this.timeout(30_000);
+  const nodes: TestNode[] = [];
+  const managers: PeerManager[] = [];
+
+  after(async () => {
+    await Promise.allSettled(managers.map((m) => m.stop()));
+    await stopAll(nodes);
+  });
+
+  it('disconnects a peer gossipsub has no outbound stream to; the new connection gets one', async () => {
+    const a = await startNode();
+    nodes.push(a);
+    const b = await startNode({ bootstrap: [a.addr] });
+    nodes.push(b);
+    const pubsub = a.host.services.pubsub;
+    const heartbeat = 'gossipsub:heartbeat' as const;
+    await until(pubsub, [heartbeat], () => pubsub.streamsOutbound.has(b.id), 10_000, 'a stream to b');
+    const manager = new PeerManager(a.host, {
+      targetPeers: 2,
+      clock: systemClock,
+      events: a.events,
+      store: new MemoryPeerStore(),
+      banList: a.banList,
+      streamRepairMs: 300,
+    });
+    managers.push(manager);
+    await manager.start();
+    let disconnects = 0;
+    a.host.addEventListener('peer:disconnect', () => disconnects++);
+    // What a failed `createOutboundStream` leaves: b a gossip peer of a's, with no stream to it.
+    const stale = pubsub.streamsOutbound.get(b.id)!;
+    pubsub.streamsOutbound.delete(b.id);
+    await until(a.host, ['peer:disconnect'], () => disconnects > 0, 10_000, 'the repair');
+    await until(pubsub, [heartbeat], () => pubsub.streamsOutbound.has(b.id), 10_000, 'a new stream to b');
+    expect(pubsub.streamsOutbound.get(b.id)).to.not.equal(stale);
+    // Repaired, it stays: a few more ticks, each longer than streamRepairMs, disconnect nothing.
+    let beats = 0;
+    await until(pubsub, [heartbeat], () => ++beats > 3, 10_000, 'three heartbeats');
+    expect(disconnects).to.equal(1);
+    expect(a.host.getPeers().map(String)).to.include(b.id);
   });
 });
