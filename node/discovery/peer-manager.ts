@@ -7,12 +7,14 @@
  *   peer;
  * - disconnects and bans peers whose gossipsub score fell below `disconnectBelowScore` (REJECTed
  *   messages drive it down, see gossipsub-options.ts);
- * - disconnects gossip peers that have had no outbound gossipsub stream for `streamRepairMs`:
- *   gossipsub opens that stream once per connection, one peer at a time, and never retries one
- *   that failed (`createOutboundStream`, "TODO make this behavior more robust"), so the peer stays
- *   connected but never hears our subscriptions or messages. At mainnet scale (bench:network
- *   mainnet-scale) 10 of 30 nodes ended connected to 25-29 peers and deaf to all gossip. A new
- *   connection (ours, the peer's, or a peer found instead) gets a new stream;
+ * - disconnects connected gossip peers that have had no open outbound gossipsub stream for
+ *   `streamRepairMs`: gossipsub opens that stream once per connection and never retries one that
+ *   failed (`createOutboundStream`, "TODO make this behavior more robust"), keeps a stream whose
+ *   connection closed, and drops a peer on a read error while another connection to it stays open.
+ *   The peer then stays connected but never hears our subscriptions or messages: at mainnet scale
+ *   (bench:network mainnet-scale, a node blocked long enough for its TCP sockets to time out) 10
+ *   to 17 of 30 nodes ended connected to 25-29 peers and deaf to all gossip. A new connection
+ *   (ours, the peer's, or another peer's) gets new streams;
  * - remembers identified peers with a non-negative score in the `PeerStore`, and dials them again
  *   after a restart;
  * - emits 'peers:changed' when the number of connected peers changes.
@@ -39,6 +41,7 @@ export type PeerManagerHost = Pick<
   | 'getPeers'
   | 'dial'
   | 'hangUp'
+  | 'getConnections'
   | 'peerStore'
   | 'addEventListener'
   | 'removeEventListener'
@@ -46,7 +49,7 @@ export type PeerManagerHost = Pick<
 > & {
   services: {
     dht: Pick<KadDHT, 'getClosestPeers'>;
-    pubsub: Pick<GossipSub, 'getScore' | 'peers' | 'streamsOutbound'>;
+    pubsub: Pick<GossipSub, 'getScore' | 'peers'>;
   };
 };
 
@@ -90,6 +93,8 @@ const DEFAULT_FORGET_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
  * opens outbound streams one at a time, so a healthy one may wait behind a couple that time out.
  */
 const DEFAULT_STREAM_REPAIR_MS = 30_000;
+/** Gossipsub's protocol ids: /meshsub/1.0.0 to /meshsub/1.2.0. */
+const GOSSIPSUB_PROTOCOL_PREFIX = '/meshsub/';
 /** Random walk keys: 32 bytes, the size of the SHA-256 DHT key space. */
 const WALK_KEY_BYTES = 32;
 
@@ -212,13 +217,18 @@ export class PeerManager implements Startable {
   }
 
   private async disconnectStreamlessPeers(): Promise<void> {
-    const { peers, streamsOutbound } = this.host.services.pubsub;
+    const { peers } = this.host.services.pubsub;
     const now = this.init.clock.now();
-    for (const id of this.streamlessSince.keys()) {
-      if (!peers.has(id) || streamsOutbound.has(id)) this.streamlessSince.delete(id);
+    const streamless = new Set<string>();
+    for (const peer of this.host.getPeers()) {
+      const id = peer.toString();
+      if (peers.has(id) && this.sendsGossipTo(peer)) continue;
+      if (await this.speaksGossip(peer)) streamless.add(id);
     }
-    for (const id of peers.keys()) {
-      if (streamsOutbound.has(id)) continue;
+    for (const id of this.streamlessSince.keys()) {
+      if (!streamless.has(id)) this.streamlessSince.delete(id);
+    }
+    for (const id of streamless) {
       const since = this.streamlessSince.get(id);
       if (since === undefined) {
         this.streamlessSince.set(id, now);
@@ -226,10 +236,37 @@ export class PeerManager implements Startable {
       }
       if (now - since < this.streamRepairMs) continue;
       this.streamlessSince.delete(id);
-      this.log('disconnecting %s: no outbound gossip stream for %d ms', id, now - since);
+      this.log('disconnecting %s: no open outbound gossip stream for %d ms', id, now - since);
       await this.host
         .hangUp(peerIdFromString(id))
         .catch((err: unknown) => this.log.error('hang up %s: %e', id, err));
+    }
+  }
+
+  /** Some open connection to `peer` carries an open gossipsub stream of ours. */
+  private sendsGossipTo(peer: PeerId): boolean {
+    return this.host
+      .getConnections(peer)
+      .some(
+        (c) =>
+          c.status === 'open' &&
+          c.streams.some(
+            (s) =>
+              s.direction === 'outbound' &&
+              s.status === 'open' &&
+              s.protocol?.startsWith(GOSSIPSUB_PROTOCOL_PREFIX),
+          ),
+      );
+  }
+
+  /** The peer announced gossipsub (identify): a peer not identified yet is left alone. */
+  private async speaksGossip(peer: PeerId): Promise<boolean> {
+    try {
+      const { protocols } = await this.host.peerStore.get(peer);
+      return protocols.some((p) => p.startsWith(GOSSIPSUB_PROTOCOL_PREFIX));
+    } catch {
+      // Not in the peer store (yet): nothing known to repair.
+      return false;
     }
   }
 

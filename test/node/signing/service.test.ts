@@ -47,12 +47,13 @@ describe('signing/service', () => {
     return w;
   }
 
-  /** The expected publications: identities of the set that win, per beacon. */
+  /** The expected publications: identities of the set that win, pool by pool (all beacons of a pool together). */
   async function expected(w: World, entities: SignedEntityType[]): Promise<string[]> {
+    const opens = await Promise.all(entities.map((entity) => w.open(entity)));
     const out: string[] = [];
-    for (const entity of entities) {
-      const open = await w.open(entity);
-      for (const p of IDENTITIES) {
+    for (const p of IDENTITIES) {
+      for (const [i, open] of opens.entries()) {
+        const entity = entities[i]!;
         if (open.signers.partyIds.includes(p) && w.stmSign(open, p) !== null)
           out.push(`${entity.type}(${entity.epoch}):${p}`);
       }
@@ -98,6 +99,25 @@ describe('signing/service', () => {
     expect(later.some((p) => p.endsWith(LATE))).to.equal(true);
     expect(publications(w)).to.deep.equal(later);
     await w.service.stop();
+  });
+
+  it('lets the event loop turn between pools while it signs', async () => {
+    const w = world();
+    // A probe re-armed on every turn of the event loop records how far signing had got.
+    const signsAtTurn: number[] = [];
+    let probing = true;
+    const probe = (): void => {
+      signsAtTurn.push(w.spy.signs);
+      if (probing) setImmediate(probe);
+    };
+    setImmediate(probe);
+    await w.service.start();
+    probing = false;
+    const total = w.spy.signs;
+    expect(total).to.be.above(2);
+    // Turns while signing was under way, not only before and after it: a node hosting many pools
+    // keeps serving its sockets and timers.
+    expect(signsAtTurn.some((n) => n > 0 && n < total)).to.equal(true);
   });
 
   it('signs at the epoch start when its timer fires a millisecond early', async () => {
