@@ -11,15 +11,20 @@ import type { TestNode } from '../p2p/helpers.ts';
 const NODES = 10;
 const WANTED = 5;
 
-describe('discovery/peer-manager (10 nodes, TCP loopback)', function () {
-  this.timeout(40_000);
+/** The nodes and peer managers a describe block starts: all stopped after it. */
+function stoppedAfter(): { nodes: TestNode[]; managers: PeerManager[] } {
   const nodes: TestNode[] = [];
   const managers: PeerManager[] = [];
-
   after(async () => {
     await Promise.allSettled(managers.map((m) => m.stop()));
     await stopAll(nodes);
   });
+  return { nodes, managers };
+}
+
+describe('discovery/peer-manager (10 nodes, TCP loopback)', function () {
+  this.timeout(40_000);
+  const { nodes, managers } = stoppedAfter();
 
   it(`connects each node to at least ${WANTED} peers from one bootstrap address`, async () => {
     const start = performance.now();
@@ -49,13 +54,7 @@ describe('discovery/peer-manager (10 nodes, TCP loopback)', function () {
 
 describe('discovery/peer-manager remembered peers', function () {
   this.timeout(20_000);
-  const nodes: TestNode[] = [];
-  const managers: PeerManager[] = [];
-
-  after(async () => {
-    await Promise.allSettled(managers.map((m) => m.stop()));
-    await stopAll(nodes);
-  });
+  const { nodes, managers } = stoppedAfter();
 
   it('remembers identified peers, dials them after a restart and forgets stale ones', async () => {
     const [a, b] = [await startNode(), await startNode()];
@@ -100,13 +99,7 @@ describe('discovery/peer-manager remembered peers', function () {
 
 describe('discovery/peer-manager gossip stream repair', function () {
   this.timeout(30_000);
-  const nodes: TestNode[] = [];
-  const managers: PeerManager[] = [];
-
-  after(async () => {
-    await Promise.allSettled(managers.map((m) => m.stop()));
-    await stopAll(nodes);
-  });
+  const { nodes, managers } = stoppedAfter();
 
   it('disconnects a peer gossipsub has no open outbound stream to; the new connection gets one', async () => {
     const a = await startNode();
