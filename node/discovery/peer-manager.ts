@@ -72,7 +72,7 @@ export interface PeerManagerInit {
   redialBackoffMs?: number;
   /** Remembered peers not seen for this long are forgotten at start. */
   forgetAfterMs?: number;
-  /** A gossip peer without an outbound gossipsub stream this long is disconnected. */
+  /** A gossip peer without an open outbound gossipsub stream this long is disconnected. */
   streamRepairMs?: number;
 }
 
@@ -219,16 +219,16 @@ export class PeerManager implements Startable {
   private async disconnectStreamlessPeers(): Promise<void> {
     const { peers } = this.host.services.pubsub;
     const now = this.init.clock.now();
-    const streamless = new Set<string>();
+    const streamless = new Map<string, PeerId>();
     for (const peer of this.host.getPeers()) {
       const id = peer.toString();
       if (peers.has(id) && this.sendsGossipTo(peer)) continue;
-      if (await this.speaksGossip(peer)) streamless.add(id);
+      if (await this.speaksGossip(peer)) streamless.set(id, peer);
     }
     for (const id of this.streamlessSince.keys()) {
       if (!streamless.has(id)) this.streamlessSince.delete(id);
     }
-    for (const id of streamless) {
+    for (const [id, peer] of streamless) {
       const since = this.streamlessSince.get(id);
       if (since === undefined) {
         this.streamlessSince.set(id, now);
@@ -237,9 +237,7 @@ export class PeerManager implements Startable {
       if (now - since < this.streamRepairMs) continue;
       this.streamlessSince.delete(id);
       this.log('disconnecting %s: no open outbound gossip stream for %d ms', id, now - since);
-      await this.host
-        .hangUp(peerIdFromString(id))
-        .catch((err: unknown) => this.log.error('hang up %s: %e', id, err));
+      await this.host.hangUp(peer).catch((err: unknown) => this.log.error('hang up %s: %e', id, err));
     }
   }
 
